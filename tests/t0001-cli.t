@@ -1,0 +1,22 @@
+#!/bin/sh
+# The command surface: help, version, unknown commands and exit codes.
+. "$(dirname "$0")/lib/tap.sh"
+
+out=$("$GUARD" version)
+is_rc $? 0 "version exits 0"
+like "$out" '^guard [0-9]' "version prints guard and a number"
+
+"$GUARD" --help > "$TMP/help" 2>&1
+is_rc $? 0 "--help exits 0"
+grep -q 'Exit codes' "$TMP/help"
+ok $? "--help lists the exit codes"
+
+"$GUARD" frobnicate 2> "$TMP/err"
+is_rc $? 2 "unknown command exits 2"
+grep -q "unknown command 'frobnicate'" "$TMP/err"
+ok $? "unknown command is named"
+
+"$GUARD" > /dev/null 2>&1
+is_rc $? 2 "no command exits 2"
+
+done_testing
