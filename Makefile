@@ -25,6 +25,8 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DGUARD_VERSION='"$(VERSION)"' $(WARN) $(CF
 LIBS     = $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 
 BUILD    ?= build
+# V=1 prints the full compiler command lines.
+Q        := $(if $(V),,@)
 SRCS     := $(sort $(wildcard guard/*.c))
 LIB_SRCS := $(filter-out guard/main.c,$(SRCS))
 OBJS     := $(SRCS:guard/%.c=$(BUILD)/%.o)
@@ -45,18 +47,21 @@ DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 all: $(BUILD)/guard
 
 $(BUILD)/guard: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	@echo "  LD    $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(BUILD)/libguard.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 
 $(BUILD)/%.o: guard/%.c $(wildcard guard/*.h) | $(BUILD)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(BUILD)/libguard.a
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libguard.a $(LIBS)
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libguard.a $(LIBS)
 
 $(BUILD):
 	mkdir -p $(BUILD)
