@@ -33,6 +33,9 @@ OBJS     := $(SRCS:guard/%.c=$(BUILD)/%.o)
 LIB_OBJS := $(LIB_SRCS:guard/%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Test programs that shell tests drive (not run on their own).
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 
 # Debian 12 package names; keep in step with .ci/run and README.md.
 DEB_BUILD := build-essential pkg-config clang libclang-rt-14-dev \
@@ -63,20 +66,25 @@ $(BUILD)/tests/%: tests/unit/%.c tests/tap.h $(BUILD)/libguard.a
 	@echo "  CC    $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libguard.a $(LIBS)
 
+$(BUILD)/tools/%: tests/tools/%.c tests/tap.h $(BUILD)/libguard.a
+	@mkdir -p $(BUILD)/tools
+	@echo "  CC    $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libguard.a $(LIBS)
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(TOOL_BINS)
 
-# Tests find the binary under test through GUARD and the unit test binaries
-# through GUARD_UNIT_DIR.
+# Tests find the binary under test through GUARD, the unit test binaries
+# through GUARD_UNIT_DIR and the test programs through GUARD_TOOLS_DIR.
 check: deps
 	$(MAKE) test
 	$(MAKE) check-asan
 
 test: $(BUILD)/guard unit lint-banned
 	GUARD=$(CURDIR)/$(BUILD)/guard GUARD_UNIT_DIR=$(CURDIR)/$(BUILD)/tests \
-	    prove -j2 --timer tests/
+	GUARD_TOOLS_DIR=$(CURDIR)/$(BUILD)/tools prove -j2 --timer tests/
 
 check-asan:
 	$(MAKE) BUILD=build-asan CC=clang \
@@ -84,7 +92,7 @@ check-asan:
 	    LDFLAGS="-fsanitize=address,undefined" build-asan/guard unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	GUARD=$(CURDIR)/build-asan/guard GUARD_UNIT_DIR=$(CURDIR)/build-asan/tests \
-	    prove -j2 --timer tests/
+	GUARD_TOOLS_DIR=$(CURDIR)/build-asan/tools prove -j2 --timer tests/
 
 # Risky libc calls are not used anywhere in guard's sources.
 lint-banned:
