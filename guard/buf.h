@@ -34,7 +34,7 @@ int guard_buf_putc(struct guard_buf *buf, char c, struct guard_error *err);
 int guard_buf_printf(struct guard_buf *buf, struct guard_error *err,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int guard_buf_vprintf(struct guard_buf *buf, struct guard_error *err,
-		      const char *fmt, va_list ap);
+		      const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Ensures room for extra more bytes without exceeding max. */
 int guard_buf_reserve(struct guard_buf *buf, size_t extra, struct guard_error *err);

@@ -33,6 +33,7 @@ static void clear_progress_locked(void)
 	}
 }
 
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *kind, const char *fmt, va_list ap)
 {
 	pthread_mutex_lock(&log_lock);
