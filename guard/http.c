@@ -59,6 +59,7 @@ struct http_transfer {
 	bool streaming;
 	uint64_t streamed;
 	unsigned redirects;
+	unsigned attempts;
 	uint64_t first_start_ms;
 	uint64_t not_before_ms;
 };
@@ -657,19 +658,19 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 	if (t->error.code != GUARD_OK || t->streamed > 0)
 		return false;
 	retryable = result != CURLE_OK ? result_retryable(result) : status_retryable(t->resp.status);
-	if (!retryable || t->resp.attempts >= s->attempts)
+	if (!retryable || t->attempts >= s->attempts)
 		return false;
 
 	delay = guard_http_parse_retry_after(t->retry_after, (int64_t)time(NULL));
 	if (delay < 0)
-		delay = (int64_t)backoff_ms(t->http, t->resp.attempts);
+		delay = (int64_t)backoff_ms(t->http, t->attempts);
 	if (now + (uint64_t)delay > t->first_start_ms + (uint64_t)s->retry_budget_ms) {
 		guard_log_debug("not retrying '%s': the wait of %lld ms exceeds the retry budget",
 				t->url, (long long)delay);
 		return false;
 	}
 	guard_log_info("retrying '%s' in %lld ms (attempt %u of %u)", t->url, (long long)delay,
-		       t->resp.attempts + 1, s->attempts);
+		       t->attempts + 1, s->attempts);
 	t->not_before_ms = now + (uint64_t)delay;
 	return true;
 }
@@ -800,6 +801,7 @@ static void transfer_finished(struct guard_http *http, struct http_transfer *t, 
 	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &effective);
 	snprintf(t->resp.url, sizeof(t->resp.url), "%s", effective ? effective : t->url);
 	t->resp.tls_handshake_failed = result == CURLE_SSL_CONNECT_ERROR;
+	t->resp.attempts = t->attempts;
 	t->done(&t->resp, &t->error, t->ctx);
 	transfer_free(t);
 }
@@ -831,7 +833,7 @@ static void start_ready(struct guard_http *http, unsigned max_in_flight, uint64_
 			transfer_free(t);
 			continue;
 		}
-		t->resp.attempts++;
+		t->attempts++;
 		http->request_count++;
 		http->active++;
 		guard_log_debug("%s %s", t->method, t->url);

@@ -38,6 +38,8 @@ struct reg_host {
 	char *cred_key;		/* domain whose credentials are used */
 	bool http_fallback;	/* loopback or insecure: https first, then http */
 	bool scheme_settled;
+	bool probing;		/* the first request is finding the scheme */
+	struct job *scheme_waiters;	/* jobs held until the scheme is known */
 	bool cred_loaded;
 	bool has_cred;
 	struct guard_credential cred;
@@ -384,12 +386,40 @@ static int blob_sink(const void *data, size_t len, void *ctx, struct guard_error
 	return job->blob_fn(data, len, job->blob_ctx, err);
 }
 
+/* Marks the host's scheme as known and sends the jobs held for it. */
+static void host_settle(struct reg_host *h)
+{
+	struct job *job = h->scheme_waiters;
+
+	h->scheme_settled = true;
+	h->probing = false;
+	h->scheme_waiters = NULL;
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_submit(job);
+		job = next;
+	}
+}
+
 static void job_submit(struct job *job)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
 	struct guard_http_request req = { 0 };
 	struct guard_error err = GUARD_ERROR_INIT;
+	struct reg_host *h = job->host;
 
+	/* One request finds out whether a loopback or insecure host speaks
+	 * TLS; the others wait for it instead of each trying https. */
+	if (h->http_fallback && !h->scheme_settled) {
+		if (h->probing) {
+			job->next_waiting = h->scheme_waiters;
+			h->scheme_waiters = job;
+			return;
+		}
+		h->probing = true;
+	}
 	if (job_url(job, &url) < 0) {
 		job_fail_copy(job, &job->error);
 		return;
@@ -826,10 +856,12 @@ static bool job_try_plain_http(struct job *job, const struct guard_http_response
 		memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
 		guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
 	}
-	h->scheme_settled = true;
-	if (strncmp(h->base, "http://", 7) != 0)
+	if (strncmp(h->base, "http://", 7) != 0) {
+		host_settle(h);
 		return false;
+	}
 	job_submit(job);
+	host_settle(h);
 	return true;
 }
 
@@ -840,11 +872,15 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 	char summary[256];
 
 	if (error->code != GUARD_OK) {
-		if (!job_try_plain_http(job, resp))
+		if (!job_try_plain_http(job, resp)) {
 			job_fail_copy(job, error);
+			if (job->host->probing)
+				host_settle(job->host);
+		}
 		return;
 	}
-	job->host->scheme_settled = true;
+	if (!job->host->scheme_settled || job->host->probing)
+		host_settle(job->host);
 	if (resp->status == 401) {
 		job_on_unauthorized(job, resp);
 		return;
