@@ -231,7 +231,8 @@ int main(int argc, char **argv)
 		return 5;
 	if (guard_registry_new(&reg, &o.config, &err) < 0) {
 		fprintf(stderr, "registry-probe: %s\n", err.message);
-		return exit_code(err.code);
+		status = exit_code(err.code);
+		goto done;
 	}
 	guard_registry_set_credential_fn(reg, test_credentials);
 
@@ -239,8 +240,8 @@ int main(int argc, char **argv)
 		if (guard_ref_parse(&refs[i], argv[optind + i], &err) < 0) {
 			printf("%s error=%s %s\n", argv[optind + i], guard_error_code_name(err.code),
 			       err.message);
-			guard_registry_free(reg);
-			return exit_code(err.code);
+			status = exit_code(err.code);
+			goto done;
 		}
 		requests[i].ref = &refs[i];
 		requests[i].platform = o.platform;
@@ -267,6 +268,7 @@ int main(int argc, char **argv)
 	if (o.count)
 		printf("requests=%llu\n", (unsigned long long)guard_registry_request_count(reg));
 
+done:
 	guard_registry_free(reg);
 	for (size_t i = 0; i < count; i++)
 		guard_ref_release(&refs[i]);
