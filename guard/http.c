@@ -14,7 +14,7 @@
 #include "ref.h"
 #include "util.h"
 
-/* Body cap of answers that are not 2xx: enough for any JSON error. */
+/* Body cap of responses that are not 2xx: enough for any JSON error. */
 #define HTTP_ERROR_BODY_MAX (64u << 10)
 #define HTTP_REDIRECTS_MAX 5
 /* The system CA bundle and the extra CA files together. */
@@ -442,7 +442,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
 	}
 	if (guard_buf_append(&t->resp.body, data, len, NULL) < 0) {
 		guard_error_set(&t->error, GUARD_ERR_LIMIT,
-				"answer from '%.200s' is larger than %zu bytes", t->url, t->resp.body.max);
+				"response from '%.200s' is larger than %zu bytes", t->url, t->resp.body.max);
 		return 0;
 	}
 	return len;
@@ -873,7 +873,7 @@ int guard_http_run(struct guard_http *http, unsigned max_in_flight, struct guard
 struct perform_result {
 	struct guard_http_response *resp;
 	struct guard_error error;
-	bool answered;
+	bool responded;
 };
 
 static void perform_done(struct guard_http_response *resp, const struct guard_error *error,
@@ -885,7 +885,7 @@ static void perform_done(struct guard_http_response *resp, const struct guard_er
 		guard_error_copy(&r->error, error);
 		return;
 	}
-	r->answered = true;
+	r->responded = true;
 	r->resp->status = resp->status;
 	r->resp->content_length = resp->content_length;
 	r->resp->attempts = resp->attempts;
@@ -910,7 +910,7 @@ int guard_http_perform(struct guard_http *http, const struct guard_http_request 
 		return -1;
 	if (guard_http_run(http, 1, err) < 0)
 		return -1;
-	if (!r.answered) {
+	if (!r.responded) {
 		guard_error_copy(err, &r.error);
 		return -1;
 	}

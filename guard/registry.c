@@ -31,7 +31,7 @@
 /* An authenticated request that gets 401 again is not retried more often. */
 #define AUTH_ROUNDS_MAX 2
 
-/* What guard knows about one registry domain. */
+/* State kept for one registry domain. */
 struct reg_host {
 	char *domain;		/* as in the reference: "docker.io", "127.0.0.1:5000" */
 	char *base;		/* "https://registry-1.docker.io" or the mirror URL */
@@ -81,7 +81,7 @@ struct job {
 	struct job *next_waiting;	/* waiting for a token fetch */
 };
 
-/* A token request in flight and the jobs waiting for its answer. */
+/* A token request in flight and the jobs waiting for its response. */
 struct token_fetch {
 	struct guard_registry *reg;
 	struct reg_host *host;
@@ -104,7 +104,7 @@ struct guard_registry {
 
 static void job_submit(struct job *job);
 
-/* Copies src into dst, cut to fit (values from answers can be longer). */
+/* Copies src into dst, cut to fit (values from responses can be longer). */
 static void copy_text(char *dst, size_t size, const char *src)
 {
 	size_t len = strnlen(src, size - 1);
@@ -537,7 +537,7 @@ static void fetch_on_response(struct guard_http_response *resp, const struct gua
 		return;
 	}
 	if (resp->status == 404 && !f->used_get) {
-		/* Token servers without the OAuth2 POST form answer 404. */
+		/* Token servers without the OAuth2 POST form return 404. */
 		f->used_get = true;
 		if (fetch_submit(f, &err) < 0)
 			fetch_finish(f, NULL, &err);
@@ -836,16 +836,19 @@ static void job_on_blob(struct job *job, struct guard_http_response *resp)
 static void job_on_not_found(struct job *job, struct guard_http_response *resp)
 {
 	char summary[256];
+	const char *what = "tag";
 
+	if (job->kind == JOB_BLOB)
+		what = "blob";
+	else if (job->reference_is_digest)
+		what = "digest";
 	guard_http_error_summary(resp, summary, sizeof(summary));
-	job_fail(job, GUARD_ERR_NOTFOUND, "%s '%s' not found in %s%s%s%s",
-		 job->kind == JOB_BLOB ? "blob" : job->reference_is_digest ? "digest" : "tag",
-		 job->reference, job->display, summary[0] ? " (" : "", summary,
+	job_fail(job, GUARD_ERR_NOTFOUND, "%s '%s' not found in %s%s%s%s", what, job->reference, job->display, summary[0] ? " (" : "", summary,
 		 summary[0] ? ")" : "");
 }
 
-/* The first answer from a loopback or insecure host that does not speak
- * TLS moves the host to plain HTTP. */
+/* A failed TLS handshake with a loopback or insecure host moves the host to
+ * plain HTTP. */
 static bool job_try_plain_http(struct job *job, const struct guard_http_response *resp)
 {
 	struct reg_host *h = job->host;
@@ -869,7 +872,7 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 			    void *ctx)
 {
 	struct job *job = ctx;
-	char summary[256];
+	char summary[256], hint[300];
 
 	if (error->code != GUARD_OK) {
 		if (!job_try_plain_http(job, resp)) {
@@ -891,8 +894,9 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 	}
 	guard_http_error_summary(resp, summary, sizeof(summary));
 	if (resp->status == 403) {
-		job_fail(job, GUARD_ERR_AUTH, "registry '%s' denied access to '%s' (HTTP 403%s%s)",
-			 job->host->domain, job->display, summary[0] ? " " : "", summary);
+		login_hint(hint, sizeof(hint), job->host);
+		job_fail(job, GUARD_ERR_AUTH, "registry '%s' denied access to '%s' (HTTP 403%s%s): %s",
+			 job->host->domain, job->display, summary[0] ? " " : "", summary, hint);
 		return;
 	}
 	if (resp->status < 200 || resp->status >= 300) {

@@ -69,6 +69,19 @@ like "$out" "returned HTTP 400 .*MANIFEST_INVALID: manifest invalid" "JSON error
 out=$("$PROBE" --manifest "$F/ok/x@sha256:$(printf '%064d' 1)")
 like "$out" "has the digest sha256:$good: the registry sent other content" "by-digest body is verified"
 
+out=$("$PROBE" "$F/huge/x:1")
+is_rc $? 3 "oversized manifest exits 3"
+like "$out" "error=limit response from .* is larger than 4194304 bytes" "body cap is reported"
+
+out=$("$PROBE" --platform linux/arm64/v8 "$F/index/x:1")
+like "$out" "digest=sha256:b{64} " "arm64/v8 matches arm64 without a variant"
+out=$("$PROBE" --platform linux/amd64 "$F/index/x:1")
+like "$out" "digest=sha256:c{64} " "linux/amd64 picks its child"
+out=$("$PROBE" --platform unknown/unknown "$F/index/x:1")
+like "$out" "error=not-found no unknown/unknown image" "unknown/unknown is never picked"
+out=$("$PROBE" --platform linux "$F/index/x:1")
+like "$out" "error=usage invalid platform 'linux'" "platform without arch is rejected"
+
 "$PROBE" "$F/ratelimit/x:1" "$F/ratelimit/x:2" > /dev/null 2> "$TMP/err"
 like "$(cat "$TMP/err")" "registry '$F' reports 3 requests left" "low rate limit is warned about"
 is "$(grep -c 'requests left' "$TMP/err")" 1 "rate limit warning is printed once"

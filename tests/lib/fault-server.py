@@ -8,7 +8,7 @@ serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
   retry429        first request 429 with Retry-After: 1, then like ok
   retry503        first two requests 503 with a plain-text body, then like ok
   always503       503 with an HTML body, every time
-  stall           sleeps FAULT_STALL_SECONDS (default 30) before answering
+  stall           sleeps FAULT_STALL_SECONDS (default 30) before responding
   garbage         200 with a body that is not JSON and no digest header
   wrongdigest     HEAD without a digest; GET with a wrong Docker-Content-Digest
   nodigest        HEAD without Docker-Content-Digest, GET like ok
@@ -22,6 +22,9 @@ serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
   bearer          401 with a Bearer challenge with bare values, no service and
                   no scope; the realm is /token on this server
   multichallenge  401 with "Basic realm=..., Bearer realm=...,service=...,scope=..."
+  huge            200 with a 5 MiB body and no digest header
+  index           an OCI index whose children are an attestation (unknown/unknown),
+                  linux/arm64 without a variant and linux/amd64
   anything else   served like ok (the redirect target uses this)
 
 /token answers {"access_token": "fault-token", "expires_in": 120} and logs its
@@ -45,6 +48,16 @@ MANIFEST = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest
             b'"size":2},"layers":[]}')
 DIGEST = "sha256:" + hashlib.sha256(MANIFEST).hexdigest()
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+INDEX = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":['
+         '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":1,'
+         '"platform":{"architecture":"unknown","os":"unknown"},'
+         '"annotations":{"vnd.docker.reference.type":"attestation-manifest"}},'
+         '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":1,'
+         '"platform":{"architecture":"arm64","os":"linux"}},'
+         '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":1,'
+         '"platform":{"architecture":"amd64","os":"linux"}}]}'
+         % ("a" * 64, "b" * 64, "c" * 64)).encode()
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 SCHEMA1 = b'{"schemaVersion":1,"name":"x","tag":"1","architecture":"amd64","fsLayers":[]}'
 BASIC_OK = "Basic " + base64.b64encode(b"testuser:testpass").decode()
 STALL = float(os.environ.get("FAULT_STALL_SECONDS", "30"))
@@ -130,6 +143,11 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif scenario == "error400":
             self.reply(400, b'{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}',
                        [("Content-Type", "application/json")])
+        elif scenario == "huge":
+            self.manifest(digest=None, body=b" " * (5 << 20))
+        elif scenario == "index":
+            self.manifest(digest="sha256:" + hashlib.sha256(INDEX).hexdigest(),
+                          content_type=OCI_INDEX, body=INDEX)
         elif scenario == "ratelimit":
             self.manifest(extra=[("RateLimit-Remaining", "3;w=21600")])
         elif scenario == "basic":

@@ -183,8 +183,12 @@ static int run_extra(struct guard_registry *reg, const struct probe_options *o,
 	if (o->manifest) {
 		struct guard_buf body = GUARD_BUF_INIT(4 << 20);
 		char media_type[128], digest[GUARD_DIGEST_MAX];
-		const char *what = ref->digest ? ref->digest : ref->tag ? ref->tag : "latest";
+		const char *what = "latest";
 
+		if (ref->digest)
+			what = ref->digest;
+		else if (ref->tag)
+			what = ref->tag;
 		if (guard_registry_get_manifest(reg, ref, what, &body, media_type, digest, &err) < 0) {
 			printf("%s manifest error=%s %s\n", text, guard_error_code_name(err.code),
 			       err.message);
