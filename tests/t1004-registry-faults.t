@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib/tap.sh"
 . "$ROOT/tests/lib/testbed.sh"
 PROBE=${GUARD_TOOLS_DIR:-$ROOT/build/tools}/registry-probe
-export GUARD_HTTP_RETRY_BASE_MS=20 GUARD_HTTP_ATTEMPTS=3 GUARD_HTTP_TIMEOUT_MS=400
+export GUARD_HTTP_RETRY_BASE_MS=20 GUARD_HTTP_ATTEMPTS=3
 export FAULT_STALL_SECONDS=3
 unset GUARD_TEST_BASIC GUARD_TEST_IDENTITY_TOKEN
 
@@ -40,7 +40,7 @@ like "$out" "returned HTTP 503" "persistent 503 is reported"
 like "$out" "'<html><body><h1>503</h1> back soon</body></html>'" "HTML error body is quoted sanitized"
 is "$(count always503)" 3 "attempts are bounded"
 
-out=$(GUARD_HTTP_ATTEMPTS=1 "$PROBE" "$F/stall/x:1")
+out=$(GUARD_HTTP_ATTEMPTS=1 GUARD_HTTP_TIMEOUT_MS=400 "$PROBE" "$F/stall/x:1")
 is_rc $? 4 "stalled registry exits 4"
 like "$out" "error=network request to '$F' timed out" "stall is a timeout"
 
