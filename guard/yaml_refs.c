@@ -308,8 +308,8 @@ static int compare_refs(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
-int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *data, size_t len,
-			 struct guard_error *err)
+int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *path, const char *data,
+			 size_t len, struct guard_error *err)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -330,14 +330,14 @@ int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *data, size_t 
 	if (len >= 2 && ((unsigned char)data[0] == 0xFE || (unsigned char)data[0] == 0xFF ||
 			 data[0] == '\0' || data[1] == '\0'))
 		return guard_error_set(err, GUARD_ERR_PARSE,
-				       "line 1: UTF-16 and UTF-32 YAML files are not supported");
+				       "%s:1: UTF-16 and UTF-32 YAML files are not supported", path);
 	if (!yaml_parser_initialize(&parser))
 		return guard_error_oom(err);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
 
 	for (;;) {
 		if (!yaml_parser_load(&parser, &doc)) {
-			rc = guard_error_set(err, GUARD_ERR_PARSE, "line %zu: %s%s%s",
+			rc = guard_error_set(err, GUARD_ERR_PARSE, "%s:%zu: %s%s%s", path,
 					     parser.problem_mark.line + 1,
 					     parser.problem ? parser.problem : "invalid YAML",
 					     parser.context ? " " : "",

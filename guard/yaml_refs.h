@@ -38,10 +38,10 @@ void guard_yaml_refs_release(struct guard_yaml_refs *refs);
  * when it has "apiVersion" and "kind", and ignored otherwise. A value that
  * cannot be edited in place (a block scalar, escape sequences, several
  * lines, compose interpolation, the name a compose build produces) is
- * returned with a skip_reason. YAML syntax errors are GUARD_ERR_PARSE with
- * "line N: ..." in the message. */
-int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *data, size_t len,
-			 struct guard_error *err);
+ * returned with a skip_reason. YAML syntax errors are GUARD_ERR_PARSE
+ * "PATH:LINE: what is wrong"; path is used only in messages. */
+int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *path, const char *data,
+			 size_t len, struct guard_error *err);
 
 const char *guard_yaml_kind_name(enum guard_yaml_kind kind);
 

@@ -40,7 +40,7 @@ static void test_compose(void)
 	char *s;
 
 	guard_yaml_refs_init(&refs);
-	TAP_IS_INT(guard_yaml_refs_find(&refs, data, strlen(data), &err), 0, "compose file parses");
+	TAP_IS_INT(guard_yaml_refs_find(&refs, "f.yaml", data, strlen(data), &err), 0, "compose file parses");
 	TAP_IS_INT(refs.kind, GUARD_YAML_COMPOSE, "compose detected by content");
 	TAP_IS_INT(refs.count, 6, "six image values found");
 	if (refs.count != 6)
@@ -110,7 +110,7 @@ static void test_kubernetes(void)
 	char *s;
 
 	guard_yaml_refs_init(&refs);
-	TAP_IS_INT(guard_yaml_refs_find(&refs, data, strlen(data), &err), 0, "kubernetes file parses");
+	TAP_IS_INT(guard_yaml_refs_find(&refs, "f.yaml", data, strlen(data), &err), 0, "kubernetes file parses");
 	TAP_IS_INT(refs.kind, GUARD_YAML_KUBERNETES, "kubernetes detected by content");
 	TAP_IS_INT(refs.count, 4, "four container images in three documents");
 	if (refs.count != 4)
@@ -133,13 +133,13 @@ static void test_errors(void)
 	struct guard_error err = GUARD_ERROR_INIT;
 
 	guard_yaml_refs_init(&refs);
-	TAP_IS_INT(guard_yaml_refs_find(&refs, bad, strlen(bad), &err), -1, "unterminated quote fails");
+	TAP_IS_INT(guard_yaml_refs_find(&refs, "f.yaml", bad, strlen(bad), &err), -1, "unterminated quote fails");
 	TAP_IS_INT(err.code, GUARD_ERR_PARSE, "syntax error is a parse error");
-	TAP_OK(strncmp(err.message, "line ", 5) == 0, "message starts with the line");
+	TAP_OK(strncmp(err.message, "f.yaml:", 7) == 0, "message starts with the path");
 	guard_yaml_refs_release(&refs);
 
 	guard_yaml_refs_init(&refs);
-	TAP_IS_INT(guard_yaml_refs_find(&refs, "a: 1\n", 5, &err), 0, "other YAML parses");
+	TAP_IS_INT(guard_yaml_refs_find(&refs, "f.yaml", "a: 1\n", 5, &err), 0, "other YAML parses");
 	TAP_IS_INT(refs.kind, GUARD_YAML_OTHER, "other YAML has no kind");
 	TAP_IS_INT(refs.count, 0, "other YAML has no references");
 	guard_yaml_refs_release(&refs);
