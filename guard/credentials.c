@@ -854,6 +854,38 @@ static const char *configured_helper(json_t *root, const char *key)
 	return helper && *helper ? helper : NULL;
 }
 
+/* Whether a docker config.json names any credential source. */
+static bool contains_auth(json_t *root)
+{
+	const char *store = string_member(root, "credsStore");
+	json_t *helpers = json_object_get(root, "credHelpers");
+	json_t *auths = json_object_get(root, "auths");
+
+	return (store && *store) || json_object_size(helpers) > 0 || json_object_size(auths) > 0;
+}
+
+/* The store the docker CLI picks on Linux when config.json is missing or
+ * names no credential source (docker/cli credentials/default_store_linux.go):
+ * "pass" when the pass program is in PATH, else "secretservice", and only
+ * when the matching docker-credential- helper is in PATH too. */
+static const char *default_store(bool *oom)
+{
+	const char *store = "secretservice";
+	char *found = find_in_path("pass", oom);
+
+	if (*oom)
+		return NULL;
+	if (found)
+		store = "pass";
+	free(found);
+	found = find_in_path(strcmp(store, "pass") == 0 ? "docker-credential-pass"
+							 : "docker-credential-secretservice", oom);
+	if (!found)
+		return NULL;
+	free(found);
+	return store;
+}
+
 /* Looks the domain up in one auth file, in docker's order: a configured
  * helper decides alone (the file's plaintext entry for the host is then not
  * used), else the auths entry. */
@@ -871,12 +903,24 @@ static int lookup_file(const char *path, enum auth_file_kind kind, const char *d
 	*outcome = LOOKUP_NONE;
 	if (load_auth_file(path, &root, err) < 0)
 		return -1;
-	if (!root)
+	/* A missing docker file still gets the platform's default store. */
+	if (!root && kind == AUTH_FILE_CONTAINERS)
 		return 0;
+	if (!root && !(root = json_object()))
+		return guard_error_oom(err);
 	if (check_auth_file(root, path, err) < 0)
 		goto done;
 
 	helper = configured_helper(root, key);
+	if (!helper && kind == AUTH_FILE_DOCKER && !contains_auth(root)) {
+		bool oom;
+
+		helper = default_store(&oom);
+		if (oom) {
+			guard_error_oom(err);
+			goto done;
+		}
+	}
 	if (helper) {
 		enum helper_status status;
 

@@ -17,7 +17,7 @@
 #include "util.h"
 
 static char scratch[] = "/tmp/guard-creds-XXXXXX";
-static char docker_dir[64], bin_dir[64], home_dir[64], xdg_dir[64];
+static char docker_dir[64], bin_dir[64], home_dir[64], xdg_dir[64], sys_dir[64];
 
 /* Every secret the fixtures contain; none may reach stderr. */
 static const char *const secrets[] = {
@@ -500,6 +500,95 @@ static void test_env_and_containers_files(void)
 	setenv("DOCKER_CONFIG", docker_dir, 1);
 }
 
+static void remove_helper(const char *name)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	unlink(path);
+}
+
+static void test_default_store(void)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct guard_credential cred;
+	char path[700];
+	bool found;
+
+	snprintf(path, sizeof(path), "%s/config.json", docker_dir);
+	unlink(path);
+	write_helper("secretservice", "cat >/dev/null\n"
+		     "echo '{\"Username\":\"secretservice-user\",\"Secret\":\"helper-secret-value\"}'");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(found, "missing config.json: the secretservice helper is the default store");
+	TAP_IS_STR(cred.username, "secretservice-user", "default store: secretservice answers");
+	guard_credential_release(&cred);
+
+	write_docker_config("{\"auths\": {}, \"credHelpers\": {}}");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(found, "config.json without credentials: the default store is used");
+	guard_credential_release(&cred);
+
+	write_docker_config("{\"auths\": {\"other.example\": {}}}");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(!found, "config.json with an auths entry: no default store");
+	guard_credential_release(&cred);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pass", bin_dir);
+	write_file(path, "#!/bin/sh\nexit 1\n", 0755);
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(!found, "pass in PATH without docker-credential-pass: no default store");
+	guard_credential_release(&cred);
+
+	write_helper("pass", "cat >/dev/null\n"
+		     "echo '{\"Username\":\"pass-user\",\"Secret\":\"helper-secret-value\"}'");
+	lookup("default.example", &cred, &found, &err);
+	TAP_IS_STR(cred.username, "pass-user", "pass in PATH makes pass the default store");
+	guard_credential_release(&cred);
+
+	remove_helper("pass");
+	remove_helper("docker-credential-pass");
+	remove_helper("docker-credential-secretservice");
+}
+
+static void test_relative_path_entry(void)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct guard_credential cred;
+	char path[700], *text;
+	bool found;
+
+	/* PATH starts with "relative-folder", resolved against the scratch folder. */
+	snprintf(path, sizeof(path), "%s/relative-folder", scratch);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/relative-folder/docker-credential-relhelper", scratch);
+	write_file(path, "#!/bin/sh\necho '{\"Username\":\"u\",\"Secret\":\"s\"}'\n", 0755);
+	guard_credentials_run_helper("relhelper", "r.example", 5000, &cred, &found, &err);
+	TAP_OK(!found, "a helper in a relative PATH entry is not run");
+	guard_credential_release(&cred);
+	text = captured_stderr();
+	TAP_OK(strstr(text, "'docker-credential-relhelper' failed for 'r.example': not found in PATH")
+	       != NULL, "relative PATH entry: warning");
+	free(text);
+}
+
+static void link_program(const char *name)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin" };
+	char from[128], to[128];
+	size_t i;
+
+	snprintf(to, sizeof(to), "%s/%s", sys_dir, name);
+	for (i = 0; i < GUARD_ARRAY_SIZE(dirs); i++) {
+		snprintf(from, sizeof(from), "%s/%s", dirs[i], name);
+		if (access(from, X_OK) == 0 && symlink(from, to) == 0)
+			return;
+	}
+	fprintf(stderr, "cannot find %s\n", name);
+	exit(2);
+}
+
 static void test_no_secret_on_stderr(void)
 {
 	char *text = captured_stderr();
@@ -522,19 +611,31 @@ int main(void)
 	snprintf(bin_dir, sizeof(bin_dir), "%s/bin", scratch);
 	snprintf(home_dir, sizeof(home_dir), "%s/home", scratch);
 	snprintf(xdg_dir, sizeof(xdg_dir), "%s/run", scratch);
+	snprintf(sys_dir, sizeof(sys_dir), "%s/sys", scratch);
 	mkdir(docker_dir, 0700);
 	mkdir(bin_dir, 0700);
 	mkdir(home_dir, 0700);
 	mkdir(xdg_dir, 0700);
+	mkdir(sys_dir, 0700);
+	/* Only these programs are in PATH, so the machine's own credential
+	 * helpers and pass cannot change the results. */
+	link_program("cat");
+	link_program("head");
+	link_program("sleep");
+	link_program("yes");
 
 	setenv("DOCKER_CONFIG", docker_dir, 1);
 	setenv("HOME", home_dir, 1);
 	unsetenv("DOCKER_AUTH_CONFIG");
 	unsetenv("REGISTRY_AUTH_FILE");
 	unsetenv("XDG_RUNTIME_DIR");
-	snprintf(path, sizeof(path), "relative-folder:%s:/usr/bin:/bin", bin_dir);
+	snprintf(path, sizeof(path), "relative-folder:%s:%s", bin_dir, sys_dir);
 	setenv("PATH", path, 1);
 
+	if (chdir(scratch) < 0) {
+		perror(scratch);
+		return 2;
+	}
 	capture_stderr();
 	test_auth_forms();
 	test_hub_and_legacy_keys();
@@ -542,6 +643,8 @@ int main(void)
 	test_helpers();
 	test_helper_failures();
 	test_env_and_containers_files();
+	test_default_store();
+	test_relative_path_entry();
 	test_no_secret_on_stderr();
 	restore_stderr();
 
