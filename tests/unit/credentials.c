@@ -13,6 +13,7 @@
 #include "tap.h"
 
 #include "credentials.h"
+#include "credhelper.h"
 #include "error.h"
 #include "util.h"
 
@@ -63,6 +64,17 @@ static int lookup(const char *domain, struct guard_credential *cred, bool *found
 {
 	guard_error_clear(err);
 	return guard_credentials_lookup(domain, cred, found, err);
+}
+
+/* Runs a helper directly, with a timeout of the test's choice. */
+static int run_helper(const char *helper, const char *server_url, int timeout_ms,
+		      struct guard_credential *cred, bool *found, struct guard_error *err)
+{
+	enum guard_credhelper_status status;
+	int rc = guard_credhelper_get(helper, server_url, timeout_ms, cred, &status, err);
+
+	*found = status == GUARD_CREDHELPER_FOUND;
+	return rc;
 }
 
 /* stderr goes to a file while the tests run, so warnings can be checked. */
@@ -379,7 +391,7 @@ static void test_helper_failures(void)
 	TAP_OK(strstr(text, "not a plain program name") != NULL, "helper name with a slash: warning");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("garbage", "g.example", 5000, &cred, &found, &err), 0,
+	TAP_IS_INT(run_helper("garbage", "g.example", 5000, &cred, &found, &err), 0,
 		   "helper printing garbage: no error");
 	TAP_OK(!found, "helper printing garbage: not found");
 	guard_credential_release(&cred);
@@ -388,7 +400,7 @@ static void test_helper_failures(void)
 			    "a JSON object") != NULL, "helper printing garbage: warning");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("slowhelper", "s.example", 300, &cred, &found, &err),
+	TAP_IS_INT(run_helper("slowhelper", "s.example", 300, &cred, &found, &err),
 		   0, "slow helper: no error");
 	TAP_OK(!found, "slow helper: not found");
 	guard_credential_release(&cred);
@@ -397,7 +409,7 @@ static void test_helper_failures(void)
 			    "after 300 ms") != NULL, "slow helper is killed at the deadline");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("chatty", "c.example", 5000, &cred, &found, &err), 0,
+	TAP_IS_INT(run_helper("chatty", "c.example", 5000, &cred, &found, &err), 0,
 		   "helper with huge output: no error");
 	TAP_OK(!found, "helper with huge output: not found");
 	guard_credential_release(&cred);
@@ -406,7 +418,7 @@ static void test_helper_failures(void)
 			    "the limit of 64 KiB") != NULL, "helper output is capped");
 	free(text);
 
-	guard_credentials_run_helper("failhelper", "fail.example", 5000, &cred, &found, &err);
+	run_helper("failhelper", "fail.example", 5000, &cred, &found, &err);
 	guard_credential_release(&cred);
 	text = captured_stderr();
 	TAP_IS_INT(count_lines_with(text, "'docker-credential-failhelper' failed for 'fail.example'"),
@@ -564,7 +576,7 @@ static void test_relative_path_entry(void)
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/relative-folder/docker-credential-relhelper", scratch);
 	write_file(path, "#!/bin/sh\necho '{\"Username\":\"u\",\"Secret\":\"s\"}'\n", 0755);
-	guard_credentials_run_helper("relhelper", "r.example", 5000, &cred, &found, &err);
+	run_helper("relhelper", "r.example", 5000, &cred, &found, &err);
 	TAP_OK(!found, "a helper in a relative PATH entry is not run");
 	guard_credential_release(&cred);
 	text = captured_stderr();
