@@ -18,7 +18,7 @@
 /* config.json files are small; the cap only guards against reading a wrong file. */
 #define AUTH_FILE_MAX (4u * 1024 * 1024)
 
-/* Which program wrote an auth file. The docker CLI keys Docker Hub as
+/* Auth file layouts, by the program that writes them. The docker CLI keys Docker Hub as
  * https://index.docker.io/v1/; podman and skopeo (containers-auth.json)
  * key it as docker.io. */
 enum auth_file_kind {
@@ -26,7 +26,7 @@ enum auth_file_kind {
 	AUTH_FILE_CONTAINERS,
 };
 
-/* What one source decided for the domain. */
+/* Result of looking the domain up in one source. */
 enum lookup_outcome {
 	LOOKUP_NONE,		/* nothing for this domain: ask the next source */
 	LOOKUP_FOUND,		/* a credential: stop */
@@ -82,7 +82,7 @@ static int base64_value(unsigned char c)
 /* Decodes padded standard base64 as Go's base64.StdEncoding does, which
  * skips CR and LF. Returns the NUL-terminated bytes (the caller wipes and
  * frees them) or NULL when text is not valid base64 or memory ran out
- * (*oom tells which). */
+ * (then *oom is set). */
 static unsigned char *base64_decode(const char *text, size_t *len, bool *oom)
 {
 	size_t n = strlen(text), used = 0, out_len = 0, pad = 0, i;
@@ -292,11 +292,11 @@ static void key_hostname(const char *key, char *host, size_t n, bool *had_scheme
 	host[len] = '\0';
 }
 
-/* Finds the entry for a domain. Docker files: the exact server key, else a
- * key whose host part is the domain (old logins wrote "https://host/v2/");
- * that fallback never maps docker.io to the Hub key. Containers files: the
- * domain, else a key with a scheme whose host part is the domain, where
- * index.docker.io also means docker.io. */
+/* Finds the entry for a domain. In a docker file that is the exact server
+ * key, else a key whose host part is the domain, because old logins wrote
+ * "https://host/v2/". That fallback never maps docker.io to the Hub key. In
+ * a containers file it is the domain, else a key with a scheme whose host
+ * part is the domain, where index.docker.io also means docker.io. */
 static json_t *find_entry(json_t *auths, const char *domain, enum auth_file_kind kind,
 			  const char **entry_key)
 {
@@ -335,7 +335,7 @@ static json_t *find_entry(json_t *auths, const char *domain, enum auth_file_kind
 
 /* Loading files -------------------------------------------------------- */
 
-/* Parses JSON text that may hold secrets; the text is wiped by the caller. */
+/* Parses JSON text that may contain secrets. The caller wipes the text. */
 static json_t *parse_json(const char *text, size_t len, const char *origin,
 			  struct guard_error *err)
 {
@@ -493,7 +493,7 @@ static int lookup_file(const char *path, enum auth_file_kind kind, const char *d
 					 err) < 0)
 			goto done;
 		/* A helper without credentials for the host lets the next file
-		 * answer; a failed helper was reported and means anonymous. */
+		 * provide one. A failed helper was reported and means anonymous. */
 		if (status == GUARD_CREDHELPER_FOUND)
 			*outcome = LOOKUP_FOUND;
 		else if (status == GUARD_CREDHELPER_FAILED)
@@ -522,8 +522,8 @@ done:
 	return rc;
 }
 
-/* DOCKER_AUTH_CONFIG holds {"auths": {...}}; docker CLI 28.3 and later read
- * only the "auth" member of its entries and consult it before any file. */
+/* DOCKER_AUTH_CONFIG contains {"auths": {...}}. The docker CLI 28.3 and
+ * later reads only the "auth" member of its entries, before any file. */
 static int lookup_env(const char *domain, struct guard_credential *out,
 		      enum lookup_outcome *outcome, struct guard_error *err)
 {

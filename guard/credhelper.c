@@ -23,10 +23,10 @@
 extern char **environ;
 
 #define HELPER_OUTPUT_MAX (64 * 1024)
-/* Longest helper error text quoted in a warning. */
+/* Maximum length of helper error text quoted in a warning. */
 #define HELPER_MESSAGE_MAX 200
 
-/* What a helper prints on stdout, with exit status 1, when it holds no
+/* What a helper prints on stdout, with exit status 1, when it has no
  * credentials for the server (docker-credential-helpers). The last two
  * come from helpers that reject an empty request; clients treat them the
  * same way. */
@@ -248,7 +248,8 @@ static char *trim(char *text, size_t *len)
 
 /* Describes a failed helper run: its exit status and the first line of
  * what it printed, because helpers print their errors on stdout. Output
- * that looks like a JSON answer is left out, as it may hold the secret. */
+ * that looks like a JSON response is left out because it may contain the
+ * secret. */
 static void describe_exit(int status, const char *output, char *cause, size_t cause_len)
 {
 	char message[HELPER_MESSAGE_MAX + 1];

@@ -19,7 +19,7 @@ enum guard_credhelper_status {
 };
 
 /* Runs "docker-credential-<helper> get" from PATH with server_url on stdin
- * and reads its answer, killing it after timeout_ms. A "<token>" username
+ * and reads its response, killing it after timeout_ms. A "<token>" username
  * makes the secret an identity token. A helper that is missing, fails, is
  * too slow or prints something unreadable is a warning naming it (once per
  * helper and server), then GUARD_CREDHELPER_FAILED. Fails only when out of
@@ -31,7 +31,7 @@ int guard_credhelper_get(const char *helper, const char *server_url, int timeout
 /* Finds program in PATH and returns its path, which the caller frees.
  * Relative PATH entries are skipped, as Go's exec.LookPath does since Go
  * 1.19, so a helper is never taken from the current folder. Returns NULL
- * when it is not found; *oom tells a failed allocation apart. */
+ * when it is not found, and sets *oom when memory ran out. */
 char *guard_credhelper_find(const char *program, bool *oom);
 
 #endif
