@@ -155,7 +155,17 @@ static int spawn_helper(const char *path, const char *program, pid_t *pid, int *
 	return 0;
 }
 
-/* Reads the helper's stdout until EOF, the cap or the deadline. */
+/* Describes a timeout in seconds when it is a whole number of them. */
+static void describe_timeout(int timeout_ms, char *cause, size_t cause_len)
+{
+	if (timeout_ms % 1000 == 0)
+		snprintf(cause, cause_len, "timed out after %d s", timeout_ms / 1000);
+	else
+		snprintf(cause, cause_len, "timed out after %d ms", timeout_ms);
+}
+
+/* Reads the helper's stdout until EOF, the deadline, or cap bytes, which
+ * is one byte more than the output may have. */
 static int read_helper_output(int fd, uint64_t deadline, int timeout_ms, char *buf, size_t cap,
 			      size_t *len, char *cause, size_t cause_len)
 {
@@ -196,7 +206,7 @@ static int read_helper_output(int fd, uint64_t deadline, int timeout_ms, char *b
 	}
 
 timeout:
-	snprintf(cause, cause_len, "timed out after %d ms", timeout_ms);
+	describe_timeout(timeout_ms, cause, cause_len);
 	return -1;
 }
 
@@ -219,7 +229,7 @@ static int wait_helper(pid_t pid, uint64_t deadline, int timeout_ms, int *status
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 				;
-			snprintf(cause, cause_len, "timed out after %d ms", timeout_ms);
+			describe_timeout(timeout_ms, cause, cause_len);
 			return -1;
 		}
 		nanosleep(&pause, NULL);
@@ -368,7 +378,7 @@ static int run_helper(const char *helper, const char *server_url, int timeout_ms
 		goto done;
 	write_request(in_fd, server_url, strlen(server_url));
 	close(in_fd);
-	if (read_helper_output(out_fd, deadline, timeout_ms, output, HELPER_OUTPUT_MAX, &len,
+	if (read_helper_output(out_fd, deadline, timeout_ms, output, HELPER_OUTPUT_MAX + 1, &len,
 			       cause, cause_len) < 0) {
 		kill_helper(pid);
 		goto done;

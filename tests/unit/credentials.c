@@ -144,6 +144,7 @@ static void test_auth_forms(void)
 			    "\"identity.example\": {\"auth\": \"\", \"identitytoken\": \"refresh-token-value\"},"
 			    "\"registry.example:5000\": {\"registrytoken\": \"registry-token-value\"},"
 			    "\"nuls.example\": {\"auth\": \"dXNlcjpwYXNzAAA=\"},"
+			    "\"wrapped.example\": {\"auth\": \"aHViLXVzZXI6\\r\\naHViLXBhc3M=\\n\"},"
 			    "\"empty.example\": {}"
 			    "}}");
 
@@ -173,6 +174,10 @@ static void test_auth_forms(void)
 
 	lookup("nuls.example", &cred, &found, &err);
 	TAP_IS_STR(cred.password, "pass", "trailing NULs are cut from the password");
+	guard_credential_release(&cred);
+
+	lookup("wrapped.example", &cred, &found, &err);
+	TAP_IS_STR(cred.password, "hub-pass", "line breaks inside base64 are skipped");
 	guard_credential_release(&cred);
 
 	TAP_IS_INT(lookup("empty.example", &cred, &found, &err), 0, "empty entry without a store: no error");
@@ -352,6 +357,7 @@ static void test_helper_failures(void)
 		     "cat >/dev/null\necho '{\"Username\":\"u\",\"Secret\":\"failing-secret-value\"}'\nexit 1");
 	write_helper("garbage", "cat >/dev/null\necho 'failing-secret-value is not JSON'");
 	write_helper("slowhelper", "exec sleep 5");
+	write_helper("lingering", "cat >/dev/null\nexec >&-\nexec sleep 5");
 	write_helper("chatty", "cat >/dev/null\nyes failing-secret-value | head -c 70000");
 
 	write_docker_config("{\"credHelpers\": {\"fail.example\": \"failhelper\","
@@ -407,6 +413,14 @@ static void test_helper_failures(void)
 	text = captured_stderr();
 	TAP_OK(strstr(text, "'docker-credential-slowhelper' failed for 's.example': timed out "
 			    "after 300 ms") != NULL, "slow helper is killed at the deadline");
+	free(text);
+
+	run_helper("lingering", "l.example", 300, &cred, &found, &err);
+	TAP_OK(!found, "helper that closes stdout and lingers: not found");
+	guard_credential_release(&cred);
+	text = captured_stderr();
+	TAP_OK(strstr(text, "'docker-credential-lingering' failed for 'l.example': timed out "
+			    "after 300 ms") != NULL, "lingering helper is killed at the deadline");
 	free(text);
 
 	TAP_IS_INT(run_helper("chatty", "c.example", 5000, &cred, &found, &err), 0,
