@@ -54,7 +54,9 @@ void guard_config_release(struct guard_config *config);
 /* Loads explicit_path when given (a missing file is an error), otherwise
  * .guard.yaml at the root of the git work tree containing start_dir (or in
  * start_dir outside git), if there is one. Unknown keys and wrong types are
- * GUARD_ERR_PARSE errors naming the key and the line. */
+ * GUARD_ERR_PARSE errors naming the key and the line. On success the file's
+ * settings replace *config, so call it before guard_config_apply_options;
+ * on failure *config is untouched. */
 int guard_config_load(struct guard_config *config, const char *explicit_path,
 		      const char *start_dir, struct guard_error *err);
 
