@@ -596,36 +596,57 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 			w->x.dep_count ? w->x.deps[0] : "?");
 }
 
-/* Finds the tag and digest of a reference and rejects text that no
- * registry name can be: blanks, quotes, an empty name. The full grammar
- * is guard_ref_parse's job. */
+/* Finds the tag and digest of a reference and rejects what no registry
+ * accepts: blanks, quotes, an empty name, an upper-case repository, a bad
+ * tag. guard_ref_parse checks the full grammar. */
 static int check_reference(const char *text, bool *has_tag, bool *has_digest,
 			   struct guard_error *why)
 {
 	const char *at = strchr(text, '@');
 	size_t name_len = at ? (size_t)(at - text) : strlen(text);
-	const char *slash = NULL;
+	const char *slash = memchr(text, '/', name_len);
+	const char *last = text;
+	const char *colon;
 
 	for (const char *c = text; *c; c++) {
-		if (isspace((unsigned char)*c) || *c == '"' || *c == '\'' || *c == '$')
+		if (isspace((unsigned char)*c) || strchr("\"'$\\", *c))
 			return guard_error_set(why, GUARD_ERR_PARSE, "invalid character '%c'", *c);
 	}
 	for (size_t k = 0; k < name_len; k++) {
 		if (text[k] == '/')
-			slash = text + k;
+			last = text + k + 1;
 	}
+	colon = memchr(last, ':', name_len - (size_t)(last - text));
 	*has_digest = at != NULL;
-	*has_tag = memchr(slash ? slash : text, ':', name_len - (size_t)((slash ? slash : text) - text)) != NULL;
+	*has_tag = colon != NULL;
 	if (name_len == 0 || text[0] == '/' || text[0] == ':')
 		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "missing repository name");
+	for (const char *c = slash ? slash : text; c < (colon ? colon : text + name_len); c++) {
+		if (isupper((unsigned char)*c))
+			return guard_error_set(why, GUARD_ERR_PARSE, "%s",
+					       "repository name must be lowercase");
+	}
+	if (colon) {
+		size_t tag_len = name_len - (size_t)(colon + 1 - text);
+
+		if (tag_len == 0 || tag_len > 128 || colon[1] == '.' || colon[1] == '-' ||
+		    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") <
+			    tag_len)
+			return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid tag");
+	}
 	if (at && (strlen(at + 1) < 2 || !strchr(at + 1, ':')))
 		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid digest");
 	return 0;
 }
 
-static int reject_reference(struct plan *p, const struct guard_dockerfile_image *img,
+/* A literal reference that no registry accepts fails the parse, as it
+ * fails the build; one built from ARGs is skipped, since other values
+ * may make it valid. */
+static int reject_reference(struct plan *p, struct guard_dockerfile_image *img,
 			    const struct guard_error *why)
 {
+	if (p->work[img - p->df->images].x.expressions > 0)
+		return skip(p, img, "invalid reference after ARG substitution: %s", why->message);
 	return guard_error_set(p->err, GUARD_ERR_PARSE, "%s:%u: invalid reference '%s': %s",
 			       p->df->path, img->line, img->expanded, why->message);
 }
