@@ -20,16 +20,20 @@ static const char pre_push_script[] =
 	"# Installed by 'guard hook install'. It runs 'guard hook pre-push', which\n"
 	"# reads the refs being pushed from stdin. To push once without the check,\n"
 	"# run 'git push --no-verify'.\n"
+	"case $0 in\n"
+	"*/*) here=${0%/*} ;;\n"
+	"*) here=. ;;\n"
+	"esac\n"
 	"guard=${GUARD:-}\n"
 	"if [ -z \"$guard\" ]; then\n"
 	"\tif command -v guard >/dev/null 2>&1; then\n"
 	"\t\tguard=guard\n"
-	"\telif [ -x \"$(dirname \"$0\")/guard\" ]; then\n"
-	"\t\tguard=$(dirname \"$0\")/guard\n"
+	"\telif [ -x \"$here/guard\" ]; then\n"
+	"\t\tguard=$here/guard\n"
 	"\tfi\n"
 	"fi\n"
 	"if [ -z \"$guard\" ]; then\n"
-	"\techo \"guard: push blocked: the guard program was not found in GUARD, PATH or $(dirname \"$0\")\" >&2\n"
+	"\techo \"guard: push blocked: the guard program was not found in GUARD, PATH or $here\" >&2\n"
 	"\techo \"guard: hint: install guard or set GUARD to its path; to push without the check, run 'git push --no-verify'\" >&2\n"
 	"\texit 1\n"
 	"fi\n"
@@ -57,11 +61,14 @@ static const char hook_usage[] =
 	"Options of pre-push:\n"
 	"      --max-blob-size SIZE  skip and count blobs larger than SIZE (default 10M)\n"
 	"  -j, --jobs N              scan with N threads\n"
+	"      --dry-run             print 'COMMIT PATH BLOB' for each file the push\n"
+	"                            would scan, and scan nothing\n"
 	"\n";
 
 enum {
 	OPT_FORCE = 1,
 	OPT_MAX_BLOB_SIZE,
+	OPT_DRY_RUN,
 };
 
 static const struct option hook_options[] = {
@@ -69,6 +76,7 @@ static const struct option hook_options[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "max-blob-size", required_argument, NULL, OPT_MAX_BLOB_SIZE },
 	{ "jobs", required_argument, NULL, 'j' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -76,6 +84,7 @@ struct hook_args {
 	struct guard_options options;
 	struct guard_git_scan_options scan;
 	bool force;
+	bool dry_run;
 	bool help;
 };
 
@@ -99,6 +108,9 @@ static int parse_args(struct hook_args *args, int argc, char **argv, struct guar
 			break;
 		case OPT_FORCE:
 			args->force = true;
+			break;
+		case OPT_DRY_RUN:
+			args->dry_run = true;
 			break;
 		case OPT_MAX_BLOB_SIZE:
 			if (guard_parse_size(optarg, &value, "--max-blob-size", err) < 0)
@@ -298,6 +310,13 @@ static int select_from_environment(struct guard_git *git, struct push_plan *plan
 	return rc;
 }
 
+static int print_planned(const char *commit, const char *path, const char *blob, void *ctx)
+{
+	(void)ctx;
+	printf("%s %s %s\n", commit ? commit : "staged", path, blob);
+	return 0;
+}
+
 static void print_push_guidance(void)
 {
 	guard_log_error("push blocked: the commits being pushed add the secrets listed above");
@@ -335,6 +354,11 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 		goto out;
 	if (guard_git_plan(git, err) < 0)
 		goto out;
+	if (args->dry_run) {
+		guard_git_plan_foreach(git, print_planned, NULL);
+		rc = GUARD_RESULT_CLEAN;
+		goto out;
+	}
 
 	memset(&ro, 0, sizeof(ro));
 	ro.command = "hook pre-push";
