@@ -44,6 +44,8 @@ struct work {
 	bool expanded;
 	size_t line_end;	/* after the reference on its line, inside a closing quote */
 	size_t ins_start, ins_end;
+	const char *override;	/* first ARG the value of which came from --build-arg */
+	bool override_hides_digest; /* and its default in the file has a digest */
 };
 
 struct plan {
@@ -157,6 +159,17 @@ static int expand_into(struct plan *p, size_t i, size_t ins, size_t from, size_t
 	if (df_expand(t, from, to - from, p->df->escape, env, &w->x, &sub) < 0)
 		return skip(p, img, "%s", sub.message);
 	w->expanded = true;
+	for (size_t d = 0; d < w->x.dep_count && !w->override; d++) {
+		const struct df_var *var = df_env_find(env, w->x.deps[d]);
+
+		if (var && var->overridden) {
+			w->override = w->x.deps[d];
+			w->override_hides_digest =
+				var->default_start != DF_NOSRC &&
+				memchr(p->df->data + var->default_start, '@',
+				       var->default_end - var->default_start) != NULL;
+		}
+	}
 	img->expanded = guard_strdup(w->x.out.s, p->err);
 	return img->expanded ? 0 : -1;
 }
@@ -542,19 +555,6 @@ static const struct arg_site *owner_of(const struct plan *p, size_t offset)
 	return NULL;
 }
 
-static const char *first_overridden(const struct plan *p, const struct work *w)
-{
-	for (size_t d = 0; d < w->x.dep_count; d++) {
-		const struct df_var *var = df_env_find(&p->global, w->x.deps[d]);
-
-		if (!var)
-			var = df_env_find(&p->stage, w->x.deps[d]);
-		if (var && var->overridden)
-			return w->x.deps[d];
-	}
-	return NULL;
-}
-
 /* Chooses where the digest of a reference built from ARGs goes. */
 static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struct work *w)
 {
@@ -562,7 +562,7 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	size_t last = out->src[out->len - 1];
 	bool single = w->x.expressions == 1 && w->x.literals == 0;
 	const struct arg_site *owner = last == DF_NOSRC ? NULL : owner_of(p, last);
-	const char *override = first_overridden(p, w);
+	const char *override = w->override;
 	bool contiguous = last != DF_NOSRC;
 
 	for (size_t k = 1; k < out->len && contiguous; k++)
@@ -578,6 +578,11 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 		img->insert_at = last + 1;
 		return 0;
 	}
+	/* A digest after the expression would follow the default's own
+	 * digest in a build without the --build-arg. */
+	if (override && w->override_hides_digest)
+		return skip(p, img, "ARG '%s' has a digest in its default; pin the --build-arg value "
+			    "where it is set", override);
 	img->site = GUARD_DOCKERFILE_SITE_AFTER_EXPRESSION;
 	img->insert_at = w->line_end;
 	if (override)

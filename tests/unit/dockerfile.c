@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "dockerfile.h"
+#include "dockerfile_int.h"
 #include "error.h"
 
 #define FAKE "sha256:d1"
@@ -267,6 +268,8 @@ static const struct pin_case pin_cases[] = {
 	  "from python:3.12 pin-arg", "ARG BASE=python:3.12@" FAKE "\nFROM $BASE\n" },
 	{ "build arg fills missing", "ARG TAG\nFROM python:${TAG}\n", args_tag,
 	  "from python:3.10 pin-after", "ARG TAG\nFROM python:${TAG}@" FAKE "\n" },
+	{ "build arg over pinned default", "ARG BASE=python:3.12@sha256:aa\nFROM $BASE\n", args_py313,
+	  "from python:3.13 skip", NULL },
 	{ "build arg with digest", "ARG BASE=alpine:3\nFROM $BASE\n", args_pinned,
 	  "from alpine@sha256:ee pinned", NULL },
 	{ "substitution forms",
@@ -604,8 +607,24 @@ static void test_directives(void)
 	}
 }
 
+static void test_glob(void)
+{
+	TAP_OK(df_glob_match("*", "", 0, '\\'), "star matches empty");
+	TAP_OK(df_glob_match("a*c", "abbbc", 5, '\\'), "star in the middle");
+	TAP_OK(!df_glob_match("a*c", "abbbd", 5, '\\'), "star needs the suffix");
+	TAP_OK(df_glob_match("a?c", "abc", 3, '\\'), "question mark matches one byte");
+	TAP_OK(!df_glob_match("a?c", "ac", 2, '\\'), "question mark needs a byte");
+	TAP_OK(df_glob_match("\\*x", "*x", 2, '\\'), "escaped star is literal");
+	TAP_OK(!df_glob_match("\\*x", "ax", 2, '\\'), "escaped star matches only a star");
+	TAP_OK(df_glob_match("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 31, '\\'),
+	       "many stars match");
+	TAP_OK(!df_glob_match("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 31, '\\'),
+	       "many stars fail fast");
+}
+
 int main(void)
 {
+	test_glob();
 	test_pin_cases();
 	test_error_cases();
 	test_positions();
