@@ -420,7 +420,7 @@ static const struct guard_rule rules[] = {
 	  0, 2100, 3.0, ANY_CASE | PLACEHOLDER, HINT_ROTATE },
 	{ "curl-user-password", "Password passed to curl with -u or --user", HIGH,
 	  { "curl", NULL },
-	  "(?i:curl)\\s[^\\r\\n]{0,200}?\\s(?:-u|--user)[ =]{1,4}[\"']?[^\\s:\"']{1,100}:"
+	  "(?i:curl)\\s(?:[^\\r\\n]{0,200}?\\s)?(?:-u|--user)[ =]{1,4}[\"']?[^\\s:\"']{1,100}:"
 	  "([^\\s\"']{3,100})",
 	  0, 420, 0, ANY_CASE | PLACEHOLDER, HINT_ROTATE },
 	{ "netrc-password", "Password in a .netrc entry", HIGH,
