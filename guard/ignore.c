@@ -1,10 +1,11 @@
 /* .dockerignore reading and matching with BuildKit's semantics.
  *
- * moby/patternmatcher turns each pattern into a Go regular expression:
- * a star is any run without a slash, "?" one character but a slash, a
+ * moby/patternmatcher turns each pattern into a Go regular expression. A
+ * star is any run without a slash, and "?" one character but a slash. A
  * double star followed by a slash or more text is "nothing, or anything
- * ending in a slash", a final double star is anything, "[...]" is passed
- * through as a regexp class and a backslash escapes the next character.
+ * ending in a slash", and a final double star is anything. "[...]" is
+ * passed through as a regexp class, and a backslash escapes the next
+ * character.
  * Here each pattern becomes a list of tokens matched by a state-set
  * simulation, so a hostile pattern cannot make matching exponential. */
 #include <errno.h>
@@ -200,10 +201,10 @@ struct compiler {
 	struct guard_error *err;
 };
 
-static int bad_pattern(const struct compiler *c, const char *pattern, const char *why)
+static int bad_pattern(const struct compiler *c, const char *pattern, const char *reason)
 {
 	return guard_error_set(c->err, GUARD_ERR_PARSE, "invalid pattern in '%s' line %u '%s': %s",
-			       c->name, c->line, pattern, why);
+			       c->name, c->line, pattern, reason);
 }
 
 /* Reads one class member at s: a character or a "\"-escaped one. Like Go's
@@ -590,9 +591,9 @@ static bool step_states(const struct pattern *p, const unsigned char *from, unsi
 	return alive;
 }
 
-/* Runs the pattern over path. *matched tells whether it matches path or
- * one of its parent folders; the return value whether any state is still
- * alive at the end (for guard_ignore_must_descend). */
+/* Runs the pattern over path. Sets *matched when it matches path or one of
+ * its parent folders, and returns true when some state is still alive at
+ * the end (for guard_ignore_must_descend). */
 static bool run_pattern(const struct pattern *p, const char *path, unsigned char *a,
 			unsigned char *b, bool *matched)
 {

@@ -42,10 +42,10 @@ int guard_ignore_load_for_build(struct guard_ignore **out, const char *context_d
 
 void guard_ignore_free(struct guard_ignore *ig);
 
-/* True when relpath (relative to the context root, "/"-separated; a
- * leading "./" or "/" is ignored) is excluded from the build context.
- * is_dir does not change the result, because a trailing "/" in a pattern
- * does not restrict it to folders; it is there for callers' clarity. */
+/* True when relpath is excluded from the build context. relpath is
+ * relative to the context root and "/"-separated, and a leading "./" or "/"
+ * is ignored. is_dir does not change the result, because a trailing "/" in
+ * a pattern does not restrict it to folders. */
 bool guard_ignore_match(const struct guard_ignore *ig, const char *relpath, bool is_dir);
 
 /* True when a walker that found the folder reldir excluded must still
