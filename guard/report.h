@@ -3,7 +3,10 @@
 #ifndef GUARD_REPORT_H
 #define GUARD_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "buf.h"
 
 #include "cli.h"
 #include "config.h"
@@ -21,7 +24,12 @@ struct guard_scan_result {
 	struct guard_string_list problems;	/* what could not be read, one sentence each */
 	enum guard_error_code worst;	/* most serious error class met while scanning */
 	const char *summary;		/* optional extra summary line for stderr, e.g. git counters */
+	enum guard_error_code *problem_codes;	/* class of each problem, owned */
 };
+
+/* Largest report guard writes; a larger one fails with GUARD_ERR_LIMIT. */
+#define GUARD_REPORT_MAX_BYTES ((size_t)512 * 1024 * 1024)
+
 
 void guard_scan_result_init(struct guard_scan_result *result, const char *command,
 			    const char *target);
@@ -44,5 +52,37 @@ int guard_scan_result_collect(const struct guard_finding *finding, void *ctx,
 int guard_report_finish(struct guard_scan_result *result, const struct guard_options *opts,
 			const struct guard_config *config, const char *write_baseline,
 			struct guard_error *err);
+
+/* Report writers: each appends the whole document to out. text colours
+ * severities with ANSI sequences when color is set. */
+int guard_report_write_text(const struct guard_scan_result *result, bool color,
+			    struct guard_buf *out, struct guard_error *err);
+int guard_report_write_json(const struct guard_scan_result *result, struct guard_buf *out,
+			    struct guard_error *err);
+int guard_report_write_sarif(const struct guard_scan_result *result, struct guard_buf *out,
+			     struct guard_error *err);
+
+/* Length of the valid UTF-8 sequence at s (1 to 4) with its code point
+ * in *cp, or 0 when the bytes are not valid UTF-8 (overlong forms and
+ * surrogates included). */
+size_t guard_report_utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
+
+/* Appends a build step (history created_by) for display: every K=V value
+ * is replaced by "…", because builders record build-arg, ARG and ENV
+ * values there, and the text is cut after max bytes. */
+int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
+			     struct guard_error *err);
+
+struct json_t;
+
+/* Returns a JSON string of s (NULL for JSON null). Bytes that are not
+ * valid UTF-8, such as a Latin-1 file name, become U+FFFD. Returns NULL
+ * only when out of memory. */
+struct json_t *guard_report_json_string(const char *s);
+
+/* Serialises root with two-space indentation and a final newline into a
+ * string the caller frees. */
+int guard_report_dump_json(struct json_t *root, char **text, size_t *len,
+			   struct guard_error *err);
 
 #endif
