@@ -63,6 +63,12 @@ int guard_config_load(struct guard_config *config, const char *explicit_path,
 int guard_config_apply_options(struct guard_config *config,
 			       const struct guard_options *opts, struct guard_error *err);
 
+/* Tells whether pin.ignore excludes an image, given its normalised name
+ * without tag or digest ("docker.io/library/python"). Each pattern is an
+ * fnmatch(3) glob where "*" also matches "/"; a leading "!" re-includes
+ * what earlier patterns excluded; the last matching pattern wins. */
+bool guard_config_pin_ignored(const struct guard_config *config, const char *normalised_name);
+
 int guard_string_list_add(struct guard_string_list *list, const char *value,
 			  struct guard_error *err);
 void guard_string_list_release(struct guard_string_list *list);

@@ -29,4 +29,18 @@ int guard_credentials_lookup(const char *domain, struct guard_credential *out, b
 
 void guard_credential_release(struct guard_credential *credential);
 
+/* The key docker uses for a registry domain in config.json: Docker Hub
+ * ("docker.io", "index.docker.io") is https://index.docker.io/v1/, any other
+ * domain is itself. The result is borrowed from domain or static. */
+const char *guard_credentials_server_key(const char *domain);
+
+/* Runs "docker-credential-<helper> get" from PATH with server_url on stdin
+ * and reads its answer, killing it after timeout_ms. Sets *found when the
+ * helper returned a username or token. A helper that is missing, fails, is
+ * too slow or prints something unreadable is a warning naming it, then
+ * *found = false. Fails only when out of memory. */
+int guard_credentials_run_helper(const char *helper, const char *server_url, int timeout_ms,
+				 struct guard_credential *out, bool *found,
+				 struct guard_error *err);
+
 #endif
