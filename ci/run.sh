@@ -176,11 +176,11 @@ pin_sarif() {
 			}},
 			results: [(.references // [])[] | select(.action == "unpinned") | {
 				ruleId: "unpinned-image", ruleIndex: 0, level: "error",
-				message: {text: ("Image reference " + .written + " is not pinned to a digest.")},
+				message: {text: ("Image reference " + .text + " is not pinned to a digest.")},
 				locations: [{physicalLocation: {
 					artifactLocation: {uri: .file, uriBaseId: "%SRCROOT%"},
 					region: {startLine: .line, startColumn: (.column // 1)}}}],
-				partialFingerprints: {"guardFingerprint/v1": ("unpinned-image:" + .file + ":" + .written)},
+				partialFingerprints: {"guardFingerprint/v1": ("unpinned-image:" + .file + ":" + .text)},
 				properties: {severity: "medium"}
 			}]
 		}]
