@@ -233,7 +233,8 @@ static int check_mapping(struct loader *l, const yaml_node_t *node, const char *
 	return 0;
 }
 
-/* What a value handler fills in: a list, a string or a number of config. */
+/* Value handler: parses node into target, a list, string or number field of
+ * the config being loaded. */
 typedef int (*value_handler)(struct loader *l, const yaml_node_t *node, const char *key_path,
 			     void *target);
 
@@ -292,7 +293,8 @@ static int handle_path_list(struct loader *l, const yaml_node_t *node, const cha
 	return list_items(l, node, key_path, target, true);
 }
 
-/* Glob patterns for pin.ignore; "!" alone would match nothing. */
+/* Glob patterns for pin.ignore. A "!" alone is rejected because it would
+ * match nothing. */
 static int handle_pattern_list(struct loader *l, const yaml_node_t *node, const char *key_path,
 			       void *target)
 {
@@ -477,7 +479,7 @@ static int unknown_key(struct loader *l, const yaml_node_t *key, const char *key
 	return invalid(l, key, key_path, "unknown key (valid keys: %s)", valid);
 }
 
-/* Walks a mapping whose keys are listed in keys; a null value keeps the
+/* Walks a mapping whose keys are listed in keys. A null value keeps the
  * default. */
 static int handle_section(struct loader *l, const yaml_node_t *node, const char *key_path,
 			  const struct key_spec *keys, size_t count)

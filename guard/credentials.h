@@ -22,7 +22,7 @@ struct guard_credential {
 /* Looks up the credential for a registry domain as written in a normalised
  * reference ("docker.io" uses the key https://index.docker.io/v1/). Sets
  * *found. A missing or failing credential helper is a warning naming the
- * helper, then *found = false; its "credentials not found" answer is silent.
+ * helper, then *found = false; its "credentials not found" response is silent.
  * Fails only on an unreadable or malformed config file. */
 int guard_credentials_lookup(const char *domain, struct guard_credential *out, bool *found,
 			     struct guard_error *err);
@@ -33,14 +33,5 @@ void guard_credential_release(struct guard_credential *credential);
  * ("docker.io", "index.docker.io") is https://index.docker.io/v1/, any other
  * domain is itself. The result is borrowed from domain or static. */
 const char *guard_credentials_server_key(const char *domain);
-
-/* Runs "docker-credential-<helper> get" from PATH with server_url on stdin
- * and reads its answer, killing it after timeout_ms. Sets *found when the
- * helper returned a username or token. A helper that is missing, fails, is
- * too slow or prints something unreadable is a warning naming it, then
- * *found = false. Fails only when out of memory. */
-int guard_credentials_run_helper(const char *helper, const char *server_url, int timeout_ms,
-				 struct guard_credential *out, bool *found,
-				 struct guard_error *err);
 
 #endif

@@ -422,6 +422,8 @@ struct guard_blob_reader {
 	bool verify;
 	bool skip_compressed;
 	bool ended;
+	bool failed;			/* a later read repeats the end check's error */
+	struct guard_error failure;
 };
 
 int guard_blob_reader_open(struct guard_blob_reader **out, struct guard_image_store *store,
@@ -494,13 +496,22 @@ ssize_t guard_blob_reader_read(struct guard_blob_reader *r, const void **data,
 {
 	ssize_t n;
 
+	if (r->failed) {
+		guard_error_copy(err, &r->failure);
+		return -1;
+	}
 	if (r->ended)
 		return 0;
 	n = r->source.read(r->source.impl, data, err);
 	if (n < 0)
 		return guard_error_prefix(err, "reading blob '%s'", r->key);
-	if (n == 0)
-		return reader_end(r, err) < 0 ? -1 : 0;
+	if (n == 0) {
+		if (reader_end(r, err) == 0)
+			return 0;
+		r->failed = true;
+		guard_error_copy(&r->failure, err);
+		return -1;
+	}
 	if (r->offset == 0 && r->verify && r->skip_compressed &&
 	    is_compressed(*data, (size_t)n)) {
 		guard_sha256_release(&r->sha);

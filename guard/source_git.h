@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "error.h"
 #include "report.h"
 #include "scanner.h"
@@ -76,6 +77,25 @@ struct guard_git_scan_options {
 int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		   const struct guard_git_scan_options *options,
 		   struct guard_scan_result *result, struct guard_error *err);
+
+/* What a scan command passes to guard_git_scan_report. */
+struct guard_git_report_options {
+	const char *command;		/* "scan git" or "hook pre-push" */
+	const char *target;		/* the ranges or refs, for the report */
+	const struct guard_options *options;
+	const char *write_baseline;	/* --write-baseline FILE or NULL */
+	struct guard_git_scan_options scan;
+};
+
+/* Runs a whole scan of the planned blobs: loads the configuration from the
+ * work tree (or --config), builds the engine, scans, and writes the report.
+ * Returns GUARD_RESULT_CLEAN or GUARD_RESULT_FINDINGS, or -1 with err set
+ * (a blob that could not be read is such an error). */
+int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_options *ro,
+			  struct guard_error *err);
+
+/* Sets err to "what: <libgit2's last error message>". Returns -1. */
+int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what);
 
 /* Counters of the last plan and scan. */
 struct guard_git_counts {

@@ -113,6 +113,4 @@ struct guard_git {
 /* Grows *items (of size elem) so that one more fits. */
 int guard_git_grow(void **items, size_t *cap, size_t count, size_t elem, struct guard_error *err);
 
-int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what);
-
 #endif

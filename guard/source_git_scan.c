@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "log.h"
 #include "source_git.h"
 #include "source_git_impl.h"
@@ -592,4 +593,34 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		return -1;
 	result->summary = git->summary;
 	return 0;
+}
+
+int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_options *ro,
+			  struct guard_error *err)
+{
+	struct guard_git_scan_options scan_options = ro->scan;
+	struct guard_config config;
+	struct guard_scanner *scanner = NULL;
+	struct guard_scan_result result;
+	const char *workdir = git_repository_workdir(git->repo);
+	int rc = -1;
+
+	guard_config_init(&config);
+	guard_scan_result_init(&result, ro->command, ro->target);
+	result.root = workdir;
+	if (guard_config_load(&config, ro->options->config_path, workdir ? workdir : ".", err) < 0 ||
+	    guard_config_apply_options(&config, ro->options, err) < 0)
+		goto out;
+	if (!scan_options.max_blob_size)
+		scan_options.max_blob_size = config.scan.max_file_size;
+	if (guard_scanner_new(&scanner, &config.scan, err) < 0)
+		goto out;
+	if (guard_git_scan(git, scanner, &scan_options, &result, err) < 0)
+		goto out;
+	rc = guard_report_finish(&result, ro->options, &config, ro->write_baseline, err);
+out:
+	guard_scanner_free(scanner);
+	guard_scan_result_release(&result);
+	guard_config_release(&config);
+	return rc;
 }

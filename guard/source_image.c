@@ -46,25 +46,34 @@ static bool path_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* "PATH" or "PATH:REF": the whole text wins when it names a file, because
- * paths may contain ':'. */
+/* "PATH" or "PATH:REF": paths may contain ':', so the split is at the first
+ * ':' whose left part names an existing file, and REF may contain ':' too
+ * (docker-archive:x.tar:repo:tag). */
 static int split_path_ref(const char *text, char **path, char **ref, struct guard_error *err)
 {
-	const char *colon = strrchr(text, ':');
+	const char *colon;
 
 	*ref = NULL;
-	if (!colon || path_exists(text) || colon == text) {
-		*path = guard_strdup(text, err);
-		return *path ? 0 : -1;
+	for (colon = strchr(text, ':'); colon && !path_exists(text); colon = strchr(colon + 1, ':')) {
+		char *left = guard_strndup(text, (size_t)(colon - text), err);
+		bool found;
+
+		if (!left)
+			return -1;
+		found = colon != text && path_exists(left);
+		if (found) {
+			*path = left;
+			*ref = guard_strdup(colon + 1, err);
+			if (!*ref) {
+				free(left);
+				return -1;
+			}
+			return 0;
+		}
+		free(left);
 	}
-	*path = guard_strndup(text, (size_t)(colon - text), err);
-	*ref = guard_strdup(colon + 1, err);
-	if (!*path || !*ref) {
-		free(*path);
-		free(*ref);
-		return -1;
-	}
-	return 0;
+	*path = guard_strdup(text, err);
+	return *path ? 0 : -1;
 }
 
 static int walk_oci(struct image_walk *w, const char *ref, struct guard_error *err)

@@ -18,7 +18,7 @@ static const char skip_interpolated[] = "uses compose variable interpolation";
 static const char skip_built[] = "names the image that the service's build produces";
 
 /* libyaml marks count characters, not bytes, and skip the byte order mark;
- * this converts them, walking forward from the last position asked for. */
+ * byte_offset converts them, scanning on from the last position converted. */
 struct offsets {
 	const unsigned char *data;
 	size_t len;
@@ -326,7 +326,7 @@ int guard_yaml_refs_find(struct guard_yaml_refs *refs, const char *path, const c
 		w.offsets.bom = 3;
 	w.offsets.bytes = w.offsets.bom;
 
-	/* Offsets are computed on UTF-8 bytes, so other encodings are out. */
+	/* Offsets are computed on UTF-8 bytes, so UTF-16 and UTF-32 are rejected. */
 	if (len >= 2 && ((unsigned char)data[0] == 0xFE || (unsigned char)data[0] == 0xFF ||
 			 data[0] == '\0' || data[1] == '\0'))
 		return guard_error_set(err, GUARD_ERR_PARSE,

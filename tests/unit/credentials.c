@@ -13,11 +13,12 @@
 #include "tap.h"
 
 #include "credentials.h"
+#include "credhelper.h"
 #include "error.h"
 #include "util.h"
 
 static char scratch[] = "/tmp/guard-creds-XXXXXX";
-static char docker_dir[64], bin_dir[64], home_dir[64], xdg_dir[64];
+static char docker_dir[64], bin_dir[64], home_dir[64], xdg_dir[64], sys_dir[64];
 
 /* Every secret the fixtures contain; none may reach stderr. */
 static const char *const secrets[] = {
@@ -63,6 +64,17 @@ static int lookup(const char *domain, struct guard_credential *cred, bool *found
 {
 	guard_error_clear(err);
 	return guard_credentials_lookup(domain, cred, found, err);
+}
+
+/* Runs a helper directly, with a timeout of the test's choice. */
+static int run_helper(const char *helper, const char *server_url, int timeout_ms,
+		      struct guard_credential *cred, bool *found, struct guard_error *err)
+{
+	enum guard_credhelper_status status;
+	int rc = guard_credhelper_get(helper, server_url, timeout_ms, cred, &status, err);
+
+	*found = status == GUARD_CREDHELPER_FOUND;
+	return rc;
 }
 
 /* stderr goes to a file while the tests run, so warnings can be checked. */
@@ -132,6 +144,7 @@ static void test_auth_forms(void)
 			    "\"identity.example\": {\"auth\": \"\", \"identitytoken\": \"refresh-token-value\"},"
 			    "\"registry.example:5000\": {\"registrytoken\": \"registry-token-value\"},"
 			    "\"nuls.example\": {\"auth\": \"dXNlcjpwYXNzAAA=\"},"
+			    "\"wrapped.example\": {\"auth\": \"aHViLXVzZXI6\\r\\naHViLXBhc3M=\\n\"},"
 			    "\"empty.example\": {}"
 			    "}}");
 
@@ -161,6 +174,10 @@ static void test_auth_forms(void)
 
 	lookup("nuls.example", &cred, &found, &err);
 	TAP_IS_STR(cred.password, "pass", "trailing NULs are cut from the password");
+	guard_credential_release(&cred);
+
+	lookup("wrapped.example", &cred, &found, &err);
+	TAP_IS_STR(cred.password, "hub-pass", "line breaks inside base64 are skipped");
 	guard_credential_release(&cred);
 
 	TAP_IS_INT(lookup("empty.example", &cred, &found, &err), 0, "empty entry without a store: no error");
@@ -340,6 +357,7 @@ static void test_helper_failures(void)
 		     "cat >/dev/null\necho '{\"Username\":\"u\",\"Secret\":\"failing-secret-value\"}'\nexit 1");
 	write_helper("garbage", "cat >/dev/null\necho 'failing-secret-value is not JSON'");
 	write_helper("slowhelper", "exec sleep 5");
+	write_helper("lingering", "cat >/dev/null\nexec >&-\nexec sleep 5");
 	write_helper("chatty", "cat >/dev/null\nyes failing-secret-value | head -c 70000");
 
 	write_docker_config("{\"credHelpers\": {\"fail.example\": \"failhelper\","
@@ -379,7 +397,7 @@ static void test_helper_failures(void)
 	TAP_OK(strstr(text, "not a plain program name") != NULL, "helper name with a slash: warning");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("garbage", "g.example", 5000, &cred, &found, &err), 0,
+	TAP_IS_INT(run_helper("garbage", "g.example", 5000, &cred, &found, &err), 0,
 		   "helper printing garbage: no error");
 	TAP_OK(!found, "helper printing garbage: not found");
 	guard_credential_release(&cred);
@@ -388,7 +406,7 @@ static void test_helper_failures(void)
 			    "a JSON object") != NULL, "helper printing garbage: warning");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("slowhelper", "s.example", 300, &cred, &found, &err),
+	TAP_IS_INT(run_helper("slowhelper", "s.example", 300, &cred, &found, &err),
 		   0, "slow helper: no error");
 	TAP_OK(!found, "slow helper: not found");
 	guard_credential_release(&cred);
@@ -397,7 +415,15 @@ static void test_helper_failures(void)
 			    "after 300 ms") != NULL, "slow helper is killed at the deadline");
 	free(text);
 
-	TAP_IS_INT(guard_credentials_run_helper("chatty", "c.example", 5000, &cred, &found, &err), 0,
+	run_helper("lingering", "l.example", 300, &cred, &found, &err);
+	TAP_OK(!found, "helper that closes stdout and lingers: not found");
+	guard_credential_release(&cred);
+	text = captured_stderr();
+	TAP_OK(strstr(text, "'docker-credential-lingering' failed for 'l.example': timed out "
+			    "after 300 ms") != NULL, "lingering helper is killed at the deadline");
+	free(text);
+
+	TAP_IS_INT(run_helper("chatty", "c.example", 5000, &cred, &found, &err), 0,
 		   "helper with huge output: no error");
 	TAP_OK(!found, "helper with huge output: not found");
 	guard_credential_release(&cred);
@@ -406,7 +432,7 @@ static void test_helper_failures(void)
 			    "the limit of 64 KiB") != NULL, "helper output is capped");
 	free(text);
 
-	guard_credentials_run_helper("failhelper", "fail.example", 5000, &cred, &found, &err);
+	run_helper("failhelper", "fail.example", 5000, &cred, &found, &err);
 	guard_credential_release(&cred);
 	text = captured_stderr();
 	TAP_IS_INT(count_lines_with(text, "'docker-credential-failhelper' failed for 'fail.example'"),
@@ -500,6 +526,95 @@ static void test_env_and_containers_files(void)
 	setenv("DOCKER_CONFIG", docker_dir, 1);
 }
 
+static void remove_helper(const char *name)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	unlink(path);
+}
+
+static void test_default_store(void)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct guard_credential cred;
+	char path[700];
+	bool found;
+
+	snprintf(path, sizeof(path), "%s/config.json", docker_dir);
+	unlink(path);
+	write_helper("secretservice", "cat >/dev/null\n"
+		     "echo '{\"Username\":\"secretservice-user\",\"Secret\":\"helper-secret-value\"}'");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(found, "missing config.json: the secretservice helper is the default store");
+	TAP_IS_STR(cred.username, "secretservice-user", "default store: secretservice answers");
+	guard_credential_release(&cred);
+
+	write_docker_config("{\"auths\": {}, \"credHelpers\": {}}");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(found, "config.json without credentials: the default store is used");
+	guard_credential_release(&cred);
+
+	write_docker_config("{\"auths\": {\"other.example\": {}}}");
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(!found, "config.json with an auths entry: no default store");
+	guard_credential_release(&cred);
+
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pass", bin_dir);
+	write_file(path, "#!/bin/sh\nexit 1\n", 0755);
+	lookup("default.example", &cred, &found, &err);
+	TAP_OK(!found, "pass in PATH without docker-credential-pass: no default store");
+	guard_credential_release(&cred);
+
+	write_helper("pass", "cat >/dev/null\n"
+		     "echo '{\"Username\":\"pass-user\",\"Secret\":\"helper-secret-value\"}'");
+	lookup("default.example", &cred, &found, &err);
+	TAP_IS_STR(cred.username, "pass-user", "pass in PATH makes pass the default store");
+	guard_credential_release(&cred);
+
+	remove_helper("pass");
+	remove_helper("docker-credential-pass");
+	remove_helper("docker-credential-secretservice");
+}
+
+static void test_relative_path_entry(void)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct guard_credential cred;
+	char path[700], *text;
+	bool found;
+
+	/* PATH starts with "relative-folder", resolved against the scratch folder. */
+	snprintf(path, sizeof(path), "%s/relative-folder", scratch);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/relative-folder/docker-credential-relhelper", scratch);
+	write_file(path, "#!/bin/sh\necho '{\"Username\":\"u\",\"Secret\":\"s\"}'\n", 0755);
+	run_helper("relhelper", "r.example", 5000, &cred, &found, &err);
+	TAP_OK(!found, "a helper in a relative PATH entry is not run");
+	guard_credential_release(&cred);
+	text = captured_stderr();
+	TAP_OK(strstr(text, "'docker-credential-relhelper' failed for 'r.example': not found in PATH")
+	       != NULL, "relative PATH entry: warning");
+	free(text);
+}
+
+static void link_program(const char *name)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin" };
+	char from[128], to[128];
+	size_t i;
+
+	snprintf(to, sizeof(to), "%s/%s", sys_dir, name);
+	for (i = 0; i < GUARD_ARRAY_SIZE(dirs); i++) {
+		snprintf(from, sizeof(from), "%s/%s", dirs[i], name);
+		if (access(from, X_OK) == 0 && symlink(from, to) == 0)
+			return;
+	}
+	fprintf(stderr, "cannot find %s\n", name);
+	exit(2);
+}
+
 static void test_no_secret_on_stderr(void)
 {
 	char *text = captured_stderr();
@@ -522,19 +637,31 @@ int main(void)
 	snprintf(bin_dir, sizeof(bin_dir), "%s/bin", scratch);
 	snprintf(home_dir, sizeof(home_dir), "%s/home", scratch);
 	snprintf(xdg_dir, sizeof(xdg_dir), "%s/run", scratch);
+	snprintf(sys_dir, sizeof(sys_dir), "%s/sys", scratch);
 	mkdir(docker_dir, 0700);
 	mkdir(bin_dir, 0700);
 	mkdir(home_dir, 0700);
 	mkdir(xdg_dir, 0700);
+	mkdir(sys_dir, 0700);
+	/* Only these programs are in PATH, so the machine's own credential
+	 * helpers and pass cannot change the results. */
+	link_program("cat");
+	link_program("head");
+	link_program("sleep");
+	link_program("yes");
 
 	setenv("DOCKER_CONFIG", docker_dir, 1);
 	setenv("HOME", home_dir, 1);
 	unsetenv("DOCKER_AUTH_CONFIG");
 	unsetenv("REGISTRY_AUTH_FILE");
 	unsetenv("XDG_RUNTIME_DIR");
-	snprintf(path, sizeof(path), "relative-folder:%s:/usr/bin:/bin", bin_dir);
+	snprintf(path, sizeof(path), "relative-folder:%s:%s", bin_dir, sys_dir);
 	setenv("PATH", path, 1);
 
+	if (chdir(scratch) < 0) {
+		perror(scratch);
+		return 2;
+	}
 	capture_stderr();
 	test_auth_forms();
 	test_hub_and_legacy_keys();
@@ -542,6 +669,8 @@ int main(void)
 	test_helpers();
 	test_helper_failures();
 	test_env_and_containers_files();
+	test_default_store();
+	test_relative_path_entry();
 	test_no_secret_on_stderr();
 	restore_stderr();
 
