@@ -141,6 +141,36 @@ done:
 static int walk_dir(struct context_walk *walk, int dirfd, const char *rel, unsigned depth,
 		    struct guard_error *err);
 
+/* A .git folder sent to the builder is itself the leak: the full history,
+ * remotes, and sometimes tokens in remote URLs. Its config is scanned and
+ * reported by name; its objects are compressed, and guard scan git is the
+ * tool that reads them. */
+static int visit_git_dir(struct context_walk *walk, int dirfd, const char *rel,
+			 struct guard_error *err)
+{
+	char *config_rel = guard_path_join(rel, "config");
+	struct stat st;
+	int fd, rc = 0;
+
+	if (!config_rel)
+		return guard_error_oom(err);
+	fd = openat(dirfd, ".git", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = record_problem(walk, GUARD_ERR_IO, rel, "open folder", errno, err);
+	} else {
+		if (fstatat(fd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			rc = scan_file(walk, fd, "config", config_rel, err);
+		else
+			rc = check_name(walk, config_rel, NULL, 0, err);
+		close(fd);
+	}
+	free(config_rel);
+	if (rc == 0)
+		guard_log_hint("'%s' is sent to the builder; add .git to .dockerignore, and run "
+			       "'guard scan git' to scan its history", rel);
+	return rc;
+}
+
 static int visit_dir(struct context_walk *walk, int dirfd, const char *name, const char *rel,
 		     unsigned depth, struct guard_error *err)
 {
@@ -151,16 +181,8 @@ static int visit_dir(struct context_walk *walk, int dirfd, const char *name, con
 		walk->result->stats.files_ignored++;
 		return 0;
 	}
-	if (!excluded && strcmp(name, ".git") == 0) {
-		/* The folder itself is the leak (history, remotes, maybe tokens in
-		 * its config); its objects are compressed, which is what
-		 * guard scan git reads. */
-		if (check_name(walk, rel, NULL, 0, err) < 0)
-			return -1;
-		guard_log_hint("'%s' is sent to the builder; add .git to .dockerignore, and run "
-			       "'guard scan git' to scan its history", rel);
-		return 0;
-	}
+	if (!excluded && strcmp(name, ".git") == 0)
+		return visit_git_dir(walk, dirfd, rel, err);
 	if (!excluded && check_name(walk, rel, NULL, 0, err) < 0)
 		return -1;
 	if (depth >= CONTEXT_MAX_DEPTH)
@@ -285,20 +307,50 @@ static bool instruction_allowed(const struct guard_dockerfile *df,
 	return memmem(df->data + prev, start - prev, "guard:allow", 11) != NULL;
 }
 
-/* True when the engine already reported this secret on this line. */
-static bool already_found(const struct guard_scan_result *result, const struct guard_finding *f)
+/* Returns the engine's finding of the same secret on the same line, if
+ * any. */
+static struct guard_finding *same_secret(struct guard_scan_result *result,
+					 const struct guard_finding *f)
 {
 	size_t i;
 
 	for (i = 0; i < result->findings.count; i++) {
-		const struct guard_finding *other = &result->findings.items[i];
+		struct guard_finding *other = &result->findings.items[i];
 
 		if (other->loc.line == f->loc.line && other->loc.path && f->loc.path &&
 		    strcmp(other->loc.path, f->loc.path) == 0 &&
 		    strcmp(other->secret_hash, f->secret_hash) == 0)
-			return true;
+			return other;
 	}
-	return false;
+	return NULL;
+}
+
+/* Adds a Dockerfile finding. A generic engine finding of the same value
+ * (a password assignment) is replaced, because this one says why the value
+ * leaks; a specific one (a GitHub token) is kept and given the message. */
+static int add_dockerfile_finding(struct context_walk *walk, const struct guard_finding *f,
+				  struct guard_error *err)
+{
+	struct guard_findings *list = &walk->result->findings;
+	struct guard_finding *other = same_secret(walk->result, f);
+	char *message;
+
+	if (other && !guard_has_prefix(other->rule_id, "generic-")) {
+		message = guard_strdup(f->message, err);
+		if (!message)
+			return -1;
+		free(other->message);
+		other->message = message;
+		return 0;
+	}
+	if (other) {
+		size_t index = (size_t)(other - list->items);
+
+		guard_finding_release(other);
+		memmove(other, other + 1, (list->count - index - 1) * sizeof(*other));
+		list->count--;
+	}
+	return guard_scan_result_collect(f, walk->result, err);
 }
 
 static const char env_hint[] =
@@ -322,7 +374,6 @@ static int report_pair(struct context_walk *walk, const struct guard_dockerfile 
 	bool env = strcmp(ins->keyword, "ENV") == 0 || strcmp(ins->trigger, "ENV") == 0;
 	struct guard_finding f = { 0 };
 	char message[512];
-	int rc;
 
 	if (!pair->value || strchr(pair->value, '$') ||
 	    !guard_secret_name_is_sensitive(pair->name) ||
@@ -354,10 +405,7 @@ static int report_pair(struct context_walk *walk, const struct guard_dockerfile 
 	if (guard_finding_set_secret(&f, pair->value, strlen(pair->value), err) < 0 ||
 	    guard_finding_fingerprint(&f, err) < 0)
 		return -1;
-	if (already_found(walk->result, &f))
-		return 0;
-	rc = guard_scan_result_collect(&f, walk->result, err);
-	return rc;
+	return add_dockerfile_finding(walk, &f, err);
 }
 
 static int check_env_and_arg(struct context_walk *walk, const struct guard_dockerfile *df,
