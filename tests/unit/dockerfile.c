@@ -265,6 +265,20 @@ static const struct pin_case pin_cases[] = {
 	  "from alpine:3 pin-literal | mount-from busybox:1 pin-arg",
 	  "ARG IMG=busybox:1@" FAKE "\nFROM alpine:3@" FAKE "\nARG IMG\n"
 	  "RUN --mount=from=$IMG,target=/x true\n" },
+	{ "stage inherits args from its base",
+	  "FROM alpine:3 AS base\nARG TOOLS=busybox:1\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | from base skip | mount-from busybox:1 pin-arg | "
+	  "from alpine:3 pin-literal | mount-from  skip",
+	  "FROM alpine:3@" FAKE " AS base\nARG TOOLS=busybox:1@" FAKE "\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3@" FAKE "\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n" },
+	{ "env feeds a mount",
+	  "FROM alpine:3\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS},target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | mount-from busybox:1 pin-after",
+	  "FROM alpine:3@" FAKE "\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS}@" FAKE
+	  ",target=/t true\n" },
 	{ "build arg override", "ARG BASE=python:3.12\nFROM $BASE\n", args_py313,
 	  "from python:3.13 pin-after", "ARG BASE=python:3.12\nFROM $BASE@" FAKE "\n" },
 	{ "build arg same as default", "ARG BASE=python:3.12\nFROM $BASE\n", args_same,
@@ -477,7 +491,7 @@ static void test_warnings(void)
 	struct guard_dockerfile *df = must_parse("ARG PY=3.12\nFROM python:${PY}\n", NULL);
 
 	if (df) {
-		TAP_IS_STR(df->images[0].warning, "built from ARG 'PY'; changing the ARG needs a new pin",
+		TAP_IS_STR(df->images[0].warning, "the reference is built from 'PY', so changing its value needs a new pin",
 			   "pieces warn about the ARG");
 		guard_dockerfile_free(df);
 	}
