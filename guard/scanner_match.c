@@ -9,11 +9,6 @@
 #include "scanner_int.h"
 #include "util.h"
 
-/* Largest window one pattern run covers. Windows of a rule that touch are
- * merged up to this size; a longer stretch of hits is cut into windows that
- * overlap by the rule's reach, so no match is lost at a cut. */
-#define WINDOW_MAX (256 * 1024)
-
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
  * the end of a secret sees the real next byte. */
 #define WINDOW_MARGIN 64
@@ -221,7 +216,7 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 	if (end > lv->len)
 		end = lv->len;
 
-	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= WINDOW_MAX) {
+	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= GUARD_SCANNER_WINDOW_MAX) {
 		if (start < w->start)
 			w->start = start;
 		if (end > w->end)
