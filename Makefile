@@ -53,7 +53,8 @@ $(BUILD)/guard: $(OBJS)
 	@echo "  LD    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
-$(BUILD)/libguard.a: $(LIB_OBJS)
+# guard/ is a prerequisite so that removing a source also rebuilds the archive.
+$(BUILD)/libguard.a: $(LIB_OBJS) guard
 	rm -f $@
 	ar rcs $@ $(LIB_OBJS)
 

@@ -33,14 +33,23 @@ struct guard_scan_stats {
 typedef int (*guard_finding_fn)(const struct guard_finding *finding, void *ctx,
 				struct guard_error *err);
 
-/* Compiles the built-in rules, minus those the configuration disables. */
+/* Bytes of one file scanned when scan.max_file_size is not set. A larger
+ * file is counted in files_too_large, and only its first bytes are scanned. */
+#define GUARD_SCAN_DEFAULT_MAX_FILE_SIZE (10u * 1024 * 1024)
+
+/* Compiles the built-in rules, minus those the configuration disables.
+ * config may be NULL (no allow rules, default limits). */
 int guard_scanner_new(struct guard_scanner **out, const struct guard_scan_config *config,
 		      struct guard_error *err);
 void guard_scanner_free(struct guard_scanner *scanner);
 
 /* Scans one file's content. loc gives the source (path, commit, layer...);
  * each finding copies it and adds line and column. Handles CRLF, UTF-16,
- * encoded values and binary detection. The data is only read. */
+ * encoded values and binary detection. The data is only read. Safe to call
+ * from several threads at once on the same scanner. Findings reach fn in
+ * the order of their position in the file. When len exceeds the scanner's
+ * max file size, only the first max bytes are scanned and the file is
+ * counted in files_too_large. */
 int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_location *loc,
 		       const void *data, size_t len, struct guard_scan_stats *stats,
 		       guard_finding_fn fn, void *ctx, struct guard_error *err);
@@ -55,5 +64,16 @@ int guard_scanner_check_name(struct guard_scanner *scanner, const struct guard_l
 /* True when the file name marks a key store whose binary content is still
  * scanned (and reported by name). */
 bool guard_scanner_name_is_keystore(const char *path);
+
+/* Bytes of one file the scanner looks at (scan.max_file_size or the
+ * default). Sources that read files in pieces need read no more than this
+ * plus one byte, so that the engine still sees that the file is larger. */
+uint64_t guard_scanner_max_file_size(const struct guard_scanner *scanner);
+
+/* True when path matches one of the scan.skip_paths globs. '*' and '?' do
+ * not cross '/', '**' does, and a glob without '/' matches any file or
+ * folder name at any depth (so "node_modules" skips everything below it).
+ * Sources apply it; the engine itself scans what it is given. */
+bool guard_scanner_path_skipped(const struct guard_scanner *scanner, const char *path);
 
 #endif
