@@ -5,7 +5,7 @@ over the first part of the history, each commit also edits one small file,
 and a side branch is merged every 100 commits. A few fake tokens are
 planted so that the scan has findings to report.
 
-usage: generate.py COMMITS FOLDER... | git fast-import
+usage: git-history.py COMMITS FOLDER... | git fast-import
 """
 import os
 import random
