@@ -58,8 +58,10 @@ json_t *guard_manifest_select_ref(json_t *index, const char *ref, const char *im
 	json_array_foreach(manifests, i, entry) {
 		const char *name = annotation(entry, "org.opencontainers.image.ref.name");
 
-		if (ref && name && strcmp(name, ref) == 0)
+		if (ref && name && strcmp(name, ref) == 0) {
+			guard_buf_release(&names);
 			return entry;
+		}
 		guard_buf_printf(&names, NULL, "%s%s", names.len ? ", " : "",
 				 name ? name : "(unnamed)");
 	}
@@ -652,8 +654,10 @@ static json_t *select_saved_image(struct image_walk *w, json_t *list, const char
 	json_array_foreach(list, i, item) {
 		json_t *tags = json_object_get(item, "RepoTags");
 
-		if (ref && repo_tag_matches(tags, ref))
+		if (ref && repo_tag_matches(tags, ref)) {
+			guard_buf_release(&names);
 			return item;
+		}
 		guard_buf_printf(&names, NULL, "%s%s", names.len ? ", " : "",
 				 json_string_value(json_array_get(tags, 0))
 					 ? json_string_value(json_array_get(tags, 0)) : "(untagged)");
