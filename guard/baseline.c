@@ -32,7 +32,7 @@ static int compare_names(const void *a, const void *b)
 static int collect_fingerprints(struct guard_baseline *baseline, json_t *findings,
 				const char *path, struct guard_error *err)
 {
-	size_t i, kept = 0;
+	size_t i, unique = 0;
 	json_t *entry;
 
 	baseline->fingerprints = calloc(json_array_size(findings) + 1, sizeof(char *));
@@ -54,13 +54,13 @@ static int collect_fingerprints(struct guard_baseline *baseline, json_t *finding
 
 	qsort(baseline->fingerprints, baseline->count, sizeof(char *), compare_names);
 	for (i = 0; i < baseline->count; i++) {
-		if (kept > 0 && strcmp(baseline->fingerprints[kept - 1], baseline->fingerprints[i]) == 0) {
+		if (unique > 0 && strcmp(baseline->fingerprints[unique - 1], baseline->fingerprints[i]) == 0) {
 			free(baseline->fingerprints[i]);
 			continue;
 		}
-		baseline->fingerprints[kept++] = baseline->fingerprints[i];
+		baseline->fingerprints[unique++] = baseline->fingerprints[i];
 	}
-	baseline->count = kept;
+	baseline->count = unique;
 	return 0;
 }
 

@@ -21,7 +21,7 @@ struct guard_baseline {
 void guard_baseline_init(struct guard_baseline *baseline);
 void guard_baseline_release(struct guard_baseline *baseline);
 
-/* Reads path: an object whose "findings" array holds objects with a
+/* Reads path: an object whose "findings" array contains objects with a
  * "fingerprint" string. Other members are ignored. A missing file is a
  * GUARD_ERR_IO error, a malformed one GUARD_ERR_PARSE. */
 int guard_baseline_load(struct guard_baseline *baseline, const char *path,

@@ -26,11 +26,6 @@
 #include "ref.h"
 #include "util.h"
 
-/* NOTE: weak until ref.c is merged; without it only check_reference's
- * basic checks run. */
-#pragma weak guard_ref_parse
-#pragma weak guard_ref_release
-
 /* Where an ARG default is written: the pin site for FROM $NAME. */
 struct arg_site {
 	char *name;
@@ -44,6 +39,8 @@ struct work {
 	bool expanded;
 	size_t line_end;	/* after the reference on its line, inside a closing quote */
 	size_t ins_start, ins_end;
+	const char *override;	/* first ARG the value of which came from --build-arg */
+	bool override_hides_digest; /* and its default in the file has a digest */
 };
 
 struct plan {
@@ -157,6 +154,17 @@ static int expand_into(struct plan *p, size_t i, size_t ins, size_t from, size_t
 	if (df_expand(t, from, to - from, p->df->escape, env, &w->x, &sub) < 0)
 		return skip(p, img, "%s", sub.message);
 	w->expanded = true;
+	for (size_t d = 0; d < w->x.dep_count && !w->override; d++) {
+		const struct df_var *var = df_env_find(env, w->x.deps[d]);
+
+		if (var && var->overridden) {
+			w->override = w->x.deps[d];
+			w->override_hides_digest =
+				var->default_start != DF_NOSRC &&
+				memchr(p->df->data + var->default_start, '@',
+				       var->default_end - var->default_start) != NULL;
+		}
+	}
 	img->expanded = guard_strdup(w->x.out.s, p->err);
 	return img->expanded ? 0 : -1;
 }
@@ -542,19 +550,6 @@ static const struct arg_site *owner_of(const struct plan *p, size_t offset)
 	return NULL;
 }
 
-static const char *first_overridden(const struct plan *p, const struct work *w)
-{
-	for (size_t d = 0; d < w->x.dep_count; d++) {
-		const struct df_var *var = df_env_find(&p->global, w->x.deps[d]);
-
-		if (!var)
-			var = df_env_find(&p->stage, w->x.deps[d]);
-		if (var && var->overridden)
-			return w->x.deps[d];
-	}
-	return NULL;
-}
-
 /* Chooses where the digest of a reference built from ARGs goes. */
 static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struct work *w)
 {
@@ -562,7 +557,7 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	size_t last = out->src[out->len - 1];
 	bool single = w->x.expressions == 1 && w->x.literals == 0;
 	const struct arg_site *owner = last == DF_NOSRC ? NULL : owner_of(p, last);
-	const char *override = first_overridden(p, w);
+	const char *override = w->override;
 	bool contiguous = last != DF_NOSRC;
 
 	for (size_t k = 1; k < out->len && contiguous; k++)
@@ -578,6 +573,11 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 		img->insert_at = last + 1;
 		return 0;
 	}
+	/* A digest after the expression would follow the default's own
+	 * digest in a build without the --build-arg. */
+	if (override && w->override_hides_digest)
+		return skip(p, img, "ARG '%s' has a digest in its default; pin the --build-arg value "
+			    "where it is set", override);
 	img->site = GUARD_DOCKERFILE_SITE_AFTER_EXPRESSION;
 	img->insert_at = w->line_end;
 	if (override)
@@ -596,49 +596,6 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 			w->x.dep_count ? w->x.deps[0] : "?");
 }
 
-/* Finds the tag and digest of a reference and rejects what no registry
- * accepts: blanks, quotes, an empty name, an upper-case repository, a bad
- * tag. guard_ref_parse checks the full grammar. */
-static int check_reference(const char *text, bool *has_tag, bool *has_digest,
-			   struct guard_error *why)
-{
-	const char *at = strchr(text, '@');
-	size_t name_len = at ? (size_t)(at - text) : strlen(text);
-	const char *slash = memchr(text, '/', name_len);
-	const char *last = text;
-	const char *colon;
-
-	for (const char *c = text; *c; c++) {
-		if (isspace((unsigned char)*c) || strchr("\"'$\\", *c))
-			return guard_error_set(why, GUARD_ERR_PARSE, "invalid character '%c'", *c);
-	}
-	for (size_t k = 0; k < name_len; k++) {
-		if (text[k] == '/')
-			last = text + k + 1;
-	}
-	colon = memchr(last, ':', name_len - (size_t)(last - text));
-	*has_digest = at != NULL;
-	*has_tag = colon != NULL;
-	if (name_len == 0 || text[0] == '/' || text[0] == ':')
-		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "missing repository name");
-	for (const char *c = slash ? slash : text; c < (colon ? colon : text + name_len); c++) {
-		if (isupper((unsigned char)*c))
-			return guard_error_set(why, GUARD_ERR_PARSE, "%s",
-					       "repository name must be lowercase");
-	}
-	if (colon) {
-		size_t tag_len = name_len - (size_t)(colon + 1 - text);
-
-		if (tag_len == 0 || tag_len > 128 || colon[1] == '.' || colon[1] == '-' ||
-		    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") <
-			    tag_len)
-			return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid tag");
-	}
-	if (at && (strlen(at + 1) < 2 || !strchr(at + 1, ':')))
-		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid digest");
-	return 0;
-}
-
 /* A literal reference that no registry accepts fails the parse, as it
  * fails the build; one built from ARGs is skipped, since other values
  * may make it valid. */
@@ -646,9 +603,9 @@ static int reject_reference(struct plan *p, struct guard_dockerfile_image *img,
 			    const struct guard_error *why)
 {
 	if (p->work[img - p->df->images].x.expressions > 0)
-		return skip(p, img, "invalid reference after ARG substitution: %s", why->message);
-	return guard_error_set(p->err, GUARD_ERR_PARSE, "%s:%u: invalid reference '%s': %s",
-			       p->df->path, img->line, img->expanded, why->message);
+		return skip(p, img, "after ARG substitution: %s", why->message);
+	return guard_error_set(p->err, GUARD_ERR_PARSE, "%s:%u: %s", p->df->path, img->line,
+			       why->message);
 }
 
 static int decide_pinned(struct plan *p, struct guard_dockerfile_image *img, struct work *w)
@@ -691,12 +648,11 @@ static int decide(struct plan *p, size_t i)
 	if (img->kind == GUARD_DOCKERFILE_REF_FROM && strcmp(img->expanded, "scratch") == 0)
 		return skip(p, img, "%s", "scratch is the empty image");
 
-	if (guard_ref_parse && guard_ref_parse(&ref, img->expanded, &why) < 0)
+	if (guard_ref_parse(&ref, img->expanded, &why) < 0)
 		return reject_reference(p, img, &why);
-	if (guard_ref_parse)
-		guard_ref_release(&ref);
-	if (check_reference(img->expanded, &has_tag, &has_digest, &why) < 0)
-		return reject_reference(p, img, &why);
+	has_tag = ref.tag != NULL;
+	has_digest = ref.digest != NULL;
+	guard_ref_release(&ref);
 	img->add_latest = !has_tag && !has_digest;
 	if (has_digest)
 		return decide_pinned(p, img, w);

@@ -10,8 +10,8 @@
 #include "util.h"
 
 /* Leading characters of the secret that its preview shows: none below 8
- * bytes, then a quarter of the length, at most 4, so a short secret never
- * loses most of its entropy to the report. */
+ * bytes, then a quarter of the length, at most 4. So no preview shows more
+ * than a quarter of its secret. */
 #define PREVIEW_MIN_LENGTH 8
 #define PREVIEW_MAX_SHOWN 4
 
@@ -42,19 +42,19 @@ int guard_severity_parse(const char *name, enum guard_severity *out)
 	return -1;
 }
 
-static size_t preview_shown(const unsigned char *secret, size_t len)
+static size_t preview_prefix_length(const unsigned char *secret, size_t len)
 {
-	size_t shown, i;
+	size_t prefix, i;
 
 	if (len < PREVIEW_MIN_LENGTH)
 		return 0;
-	shown = len / 4;
-	if (shown > PREVIEW_MAX_SHOWN)
-		shown = PREVIEW_MAX_SHOWN;
+	prefix = len / 4;
+	if (prefix > PREVIEW_MAX_SHOWN)
+		prefix = PREVIEW_MAX_SHOWN;
 
 	/* Only printable ASCII reaches the preview, so it never carries a
 	 * control sequence or a broken UTF-8 sequence into a report. */
-	for (i = 0; i < shown; i++)
+	for (i = 0; i < prefix; i++)
 		if (secret[i] < 0x21 || secret[i] > 0x7e)
 			break;
 	return i;
@@ -63,10 +63,10 @@ static size_t preview_shown(const unsigned char *secret, size_t len)
 int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t len,
 			     struct guard_error *err)
 {
-	size_t shown = preview_shown(secret, len);
+	size_t prefix = preview_prefix_length(secret, len);
 	int n;
 
-	n = snprintf(f->preview, sizeof(f->preview), "%.*s\xe2\x80\xa6(%zu %s)", (int)shown,
+	n = snprintf(f->preview, sizeof(f->preview), "%.*s\xe2\x80\xa6(%zu %s)", (int)prefix,
 		     (const char *)secret, len, len == 1 ? "char" : "chars");
 	if (n < 0 || (size_t)n >= sizeof(f->preview))
 		return guard_error_set(err, GUARD_ERR_INTERNAL, "secret preview does not fit");
@@ -76,16 +76,26 @@ int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t
 
 /* The source names where the bytes live independently of their position:
  * the path (or, without one, the origin such as "config.Env") and the
- * commit or layer that holds them. */
+ * commit or layer that contains them. */
 int guard_finding_fingerprint(struct guard_finding *f, struct guard_error *err)
 {
 	const struct guard_location *loc = &f->loc;
-	const char *path = loc->path ? loc->path : loc->origin ? loc->origin : "";
-	const char *holder = loc->commit ? loc->commit : loc->layer ? loc->layer : "";
-	size_t path_len = strlen(path), holder_len = strlen(holder);
+	const char *path = "", *holder = "";
+	size_t path_len, holder_len;
 	char source_hash[65];
 	char *source;
 	int n;
+
+	if (loc->path)
+		path = loc->path;
+	else if (loc->origin)
+		path = loc->origin;
+	if (loc->commit)
+		holder = loc->commit;
+	else if (loc->layer)
+		holder = loc->layer;
+	path_len = strlen(path);
+	holder_len = strlen(holder);
 
 	if (!f->rule_id || !f->rule_id[0])
 		return guard_error_set(err, GUARD_ERR_INTERNAL, "finding without a rule id");

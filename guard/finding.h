@@ -77,7 +77,7 @@ int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t
 /* Computes f->fingerprint from the rule, the source (path, plus commit or
  * layer) and the secret hash, so it survives line moves and CRLF changes:
  * "<rule>:<16 hex of sha256(path NUL commit-or-layer)>:<16 hex of the
- * secret hash>". Without a path the origin ("config.Env") stands in.
+ * secret hash>". Without a path the origin ("config.Env") is used instead.
  * Call it after guard_finding_set_secret and after the location is set. */
 int guard_finding_fingerprint(struct guard_finding *f, struct guard_error *err);
 

@@ -213,8 +213,8 @@ int guard_report_finish(struct guard_scan_result *result, const struct guard_opt
 	if (problems > 0 || result->worst != GUARD_OK) {
 		enum guard_error_code code = result->worst != GUARD_OK ? result->worst : GUARD_ERR_IO;
 
-		/* Each problem was printed when it was recorded; this line only
-		 * says that the result is incomplete. */
+		/* Each problem was printed when it was recorded, so this message
+		 * only reports that the result is incomplete. */
 		if (problems == 0)
 			return guard_error_set(err, code, "scan incomplete: some input could not be read");
 		return guard_error_set(err, code, "scan incomplete: %zu %s could not be read (listed above)",

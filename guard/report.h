@@ -14,7 +14,7 @@
 #include "finding.h"
 #include "scanner.h"
 
-/* What one scan command produced. */
+/* The output of one scan command, before it is filtered and written. */
 struct guard_scan_result {
 	const char *command;		/* "scan context", "scan git", "scan image", "hook pre-push" */
 	const char *target;		/* the folder, range or image scanned */
@@ -44,11 +44,13 @@ int guard_scan_result_problem(struct guard_scan_result *result, const struct gua
 int guard_scan_result_collect(const struct guard_finding *finding, void *ctx,
 			      struct guard_error *err);
 
-/* Ends a scan command: drops findings listed in the baseline, writes a
- * baseline when asked (write_baseline), sorts, writes the report in the
- * chosen format to --output or stdout, prints the summary to stderr, and
- * returns GUARD_RESULT_CLEAN or GUARD_RESULT_FINDINGS, or -1 with err set
- * when something could not be read (that error wins over findings). */
+/* Ends a scan command. Writes a baseline of all findings when
+ * write_baseline is set, drops findings listed in the baseline in use,
+ * sorts, writes the report in the chosen format to --output or stdout, and
+ * prints the summary to stderr. Returns GUARD_RESULT_CLEAN or
+ * GUARD_RESULT_FINDINGS. Returns -1 with err set when something could not
+ * be read, because an incomplete scan must not pass as clean; each problem
+ * was already printed, and err names how many there were. */
 int guard_report_finish(struct guard_scan_result *result, const struct guard_options *opts,
 			const struct guard_config *config, const char *write_baseline,
 			struct guard_error *err);

@@ -9,7 +9,7 @@
 /* Version of the report's JSON layout, raised on incompatible changes. */
 #define REPORT_JSON_VERSION 1
 
-/* Longest build step kept in a report entry. */
+/* Maximum bytes of a build step kept in a report entry. */
 #define STEP_REPORT_MAX 1024
 
 json_t *guard_report_json_string(const char *s)

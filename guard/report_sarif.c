@@ -231,9 +231,13 @@ static json_t *location_object(struct sarif_builder *b, const struct guard_findi
 	const struct guard_location *loc = &f->loc;
 	struct guard_buf uri = GUARD_BUF_INIT(64 * 1024);
 	bool in_image = loc->image || loc->layer;
-	const char *path = loc->path ? loc->path : loc->origin ? loc->origin : "unknown";
+	const char *path = "unknown";
 	json_t *location = json_object(), *physical = json_object(), *artifact = json_object();
 
+	if (loc->path)
+		path = loc->path;
+	else if (loc->origin)
+		path = loc->origin;
 	while (path[0] == '/')
 		path++;
 	if (!location || !physical || !artifact || uri_encode(path, &uri) < 0) {

@@ -9,7 +9,7 @@
 #define ANSI_BOLD "\033[1m"
 #define ANSI_DIM "\033[2m"
 
-/* Longest build step shown under an image finding. */
+/* Maximum bytes of a build step shown under an image finding. */
 #define STEP_DISPLAY_MAX 160
 
 struct text_writer {

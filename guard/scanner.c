@@ -5,6 +5,8 @@
  * one rule that touch are merged, up to WINDOW_MAX bytes, so the work stays
  * linear in the input. Decoded forms of the text (UTF-16, base64, URL and
  * JSON escapes) go through the same path. */
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +20,9 @@
 #include "scanner_int.h"
 #include "util.h"
 
+#define GUARD_STRINGIFY_(x) #x
+#define GUARD_STRINGIFY(x) GUARD_STRINGIFY_(x)
+
 /* PCRE2 step budget per match attempt; generous for any real secret, and it
  * stops catastrophic backtracking on hostile input. */
 #define MATCH_LIMIT 1000000
@@ -26,8 +31,10 @@ static void worker_free(struct scan_worker *w)
 {
 	if (!w)
 		return;
-	if (w->scratch)
-		hs_free_scratch(w->scratch);
+	for (size_t i = 0; i < GUARD_ARRAY_SIZE(w->scratch); i++) {
+		if (w->scratch[i])
+			hs_free_scratch(w->scratch[i]);
+	}
 	pcre2_match_data_free(w->match_data);
 	pcre2_match_context_free(w->match_context);
 	pcre2_jit_stack_free(w->jit_stack);
@@ -42,11 +49,14 @@ static struct scan_worker *worker_new(struct guard_scanner *scanner, struct guar
 		guard_error_oom(err);
 		return NULL;
 	}
-	if (hs_clone_scratch(scanner->prototype, &w->scratch) != HS_SUCCESS) {
-		w->scratch = NULL;
-		worker_free(w);
-		guard_error_set(err, GUARD_ERR_INTERNAL, "cannot allocate Vectorscan scratch space");
-		return NULL;
+	for (size_t i = 0; scanner->prototype && i < GUARD_ARRAY_SIZE(w->scratch); i++) {
+		if (hs_clone_scratch(scanner->prototype, &w->scratch[i]) != HS_SUCCESS) {
+			w->scratch[i] = NULL;
+			worker_free(w);
+			guard_error_set(err, GUARD_ERR_INTERNAL,
+					"cannot allocate Vectorscan scratch space");
+			return NULL;
+		}
 	}
 	w->match_data = pcre2_match_data_create(16, NULL);
 	w->match_context = pcre2_match_context_create(NULL);
@@ -155,12 +165,42 @@ static int compile_patterns(struct guard_scanner *scanner,
 	return 0;
 }
 
+/* Writes a literal as a Vectorscan expression, every byte but letters and
+ * digits escaped as \\xHH. Returns NULL on OOM. */
+static char *escape_literal(const char *literal, struct guard_error *err)
+{
+	size_t len = strlen(literal);
+	char *out = malloc(len * 4 + 1);
+	size_t n = 0;
+
+	if (!out) {
+		guard_error_oom(err);
+		return NULL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)literal[i];
+
+		if (isalnum(c)) {
+			out[n++] = (char)c;
+		} else {
+			snprintf(out + n, 5, "\\x%02x", c);
+			n += 4;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* Matches once per run of base64 characters, at its 24th character: the run
+ * starts at the end of the match minus 24. */
+#define BASE64_RUN_EXPRESSION \
+	"(?:^|[^A-Za-z0-9+/_\\-])[A-Za-z0-9+/_\\-]{" GUARD_STRINGIFY(GUARD_SCANNER_BASE64_RUN_MIN) "}"
+
 static int compile_keywords(struct guard_scanner *scanner, struct guard_error *err)
 {
-	size_t total = 0, n = 0;
-	const char **literals = NULL;
+	size_t total = 1, n = 0;
+	char **expressions = NULL;
 	unsigned *flags = NULL, *ids = NULL;
-	size_t *lens = NULL;
 	hs_compile_error_t *compile_error = NULL;
 	int rc = -1;
 
@@ -168,15 +208,12 @@ static int compile_keywords(struct guard_scanner *scanner, struct guard_error *e
 		for (size_t k = 0; scanner->rules[r].rule->keywords[k]; k++)
 			total++;
 	}
-	if (total == 0)
-		return 0;
 
-	literals = calloc(total, sizeof(*literals));
+	expressions = calloc(total, sizeof(*expressions));
 	flags = calloc(total, sizeof(*flags));
 	ids = calloc(total, sizeof(*ids));
-	lens = calloc(total, sizeof(*lens));
 	scanner->keywords = calloc(total, sizeof(*scanner->keywords));
-	if (!literals || !flags || !ids || !lens || !scanner->keywords) {
+	if (!expressions || !flags || !ids || !scanner->keywords) {
 		guard_error_oom(err);
 		goto done;
 	}
@@ -185,19 +222,25 @@ static int compile_keywords(struct guard_scanner *scanner, struct guard_error *e
 		const struct guard_rule *rule = scanner->rules[r].rule;
 
 		for (size_t k = 0; rule->keywords[k]; k++) {
-			literals[n] = rule->keywords[k];
-			lens[n] = strlen(rule->keywords[k]);
+			expressions[n] = escape_literal(rule->keywords[k], err);
+			if (!expressions[n])
+				goto done;
 			flags[n] = (rule->filters & GUARD_FILTER_ANY_CASE) ? HS_FLAG_CASELESS : 0;
 			ids[n] = (unsigned)n;
 			scanner->keywords[n].rule = (uint32_t)r;
-			scanner->keywords[n].len = (uint32_t)lens[n];
+			scanner->keywords[n].len = (uint32_t)strlen(rule->keywords[k]);
 			n++;
 		}
 	}
 	scanner->keyword_count = n;
+	expressions[n] = guard_strdup(BASE64_RUN_EXPRESSION, err);
+	if (!expressions[n])
+		goto done;
+	ids[n] = (unsigned)n;
+	n++;
 
-	if (hs_compile_lit_multi(literals, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
-				 &scanner->db, &compile_error) != HS_SUCCESS) {
+	if (hs_compile_multi((const char *const *)expressions, flags, ids, (unsigned)n,
+			     HS_MODE_BLOCK, NULL, &scanner->db, &compile_error) != HS_SUCCESS) {
 		guard_error_set(err, GUARD_ERR_INTERNAL, "cannot compile the rule keywords: %s",
 				compile_error ? compile_error->message : "unknown error");
 		hs_free_compile_error(compile_error);
@@ -209,10 +252,11 @@ static int compile_keywords(struct guard_scanner *scanner, struct guard_error *e
 	}
 	rc = 0;
 done:
-	free(literals);
+	for (size_t i = 0; expressions && i < total; i++)
+		free(expressions[i]);
+	free(expressions);
 	free(flags);
 	free(ids);
-	free(lens);
 	return rc;
 }
 

@@ -18,11 +18,6 @@
  * the end of a secret sees the real next byte. */
 #define WINDOW_MARGIN 64
 
-/* Decoded text may itself hold encoded text; two levels cover base64 in
- * base64 (a Kubernetes secret of a docker config) without unbounded work. */
-#define DECODE_DEPTH 2
-
-#define BASE64_RUN_MIN 24
 #define URL_RUN_MAX (64 * 1024)
 #define JSON_STRING_MAX (256 * 1024)
 #define DECODE_RUN_MAX (1024 * 1024)
@@ -73,6 +68,7 @@ struct level {
 
 static int scan_level(struct scan_run *run, const char *text, size_t len, unsigned depth,
 		      size_t attr_start, size_t attr_end);
+static int decode_base64_run(struct level *lv, size_t start);
 
 static bool has_stopword(const struct guard_scanner *scanner, const char *value, size_t len)
 {
@@ -200,15 +196,28 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 		      unsigned int flags, void *ctx)
 {
 	struct level *lv = ctx;
-	const struct keyword *kw = &lv->run->scanner->keywords[id];
-	const struct guard_rule *rule = lv->run->scanner->rules[kw->rule].rule;
-	struct window *w = &lv->windows[kw->rule];
-	size_t kw_start = (size_t)to - kw->len;
-	size_t start = kw_start > rule->before ? kw_start - rule->before : 0;
-	size_t end = (size_t)to + rule->after + WINDOW_MARGIN;
+	const struct keyword *kw;
+	const struct guard_rule *rule;
+	struct window *w;
+	size_t kw_start, start, end;
 
 	(void)from;
 	(void)flags;
+	if (id == lv->run->scanner->keyword_count) {
+		if (lv->depth < GUARD_SCANNER_DECODE_DEPTH &&
+		    decode_base64_run(lv, (size_t)to - GUARD_SCANNER_BASE64_RUN_MIN) < 0) {
+			lv->failed = 1;
+			return 1;
+		}
+		return 0;
+	}
+
+	kw = &lv->run->scanner->keywords[id];
+	rule = lv->run->scanner->rules[kw->rule].rule;
+	w = &lv->windows[kw->rule];
+	kw_start = (size_t)to - kw->len;
+	start = kw_start > rule->before ? kw_start - rule->before : 0;
+	end = (size_t)to + rule->after + WINDOW_MARGIN;
 	if (end > lv->len)
 		end = lv->len;
 
@@ -240,7 +249,7 @@ static int match_keywords(struct level *lv)
 		return guard_error_set(run->err, GUARD_ERR_LIMIT,
 				       "cannot scan more than 4 GiB at once");
 
-	rc = hs_scan(run->scanner->db, lv->text, (unsigned)lv->len, 0, run->worker->scratch,
+	rc = hs_scan(run->scanner->db, lv->text, (unsigned)lv->len, 0, run->worker->scratch[lv->depth],
 		     on_keyword, lv);
 	if (lv->failed)
 		return -1;
@@ -267,11 +276,11 @@ static int scan_decoded(struct level *lv, char *decoded, size_t n, size_t start,
 	return rc;
 }
 
-static bool is_base64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/' || c == '-' || c == '_';
-}
+/* Standard and URL-safe base64 characters, without the '=' padding. */
+static const unsigned char base64_chars[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['+'] = 1, ['/'] = 1, ['-'] = 1, ['_'] = 1,
+};
 
 /* Base64 of text nearly always mixes upper case, lower case and digits
  * within a few dozen characters; identifiers and words rarely do. */
@@ -290,13 +299,22 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
-static int decode_base64_run(struct level *lv, size_t start, size_t end)
+/* Decodes the base64 run starting at start and scans the result when it
+ * is text. */
+static int decode_base64_run(struct level *lv, size_t start)
 {
 	const char *s = lv->text + start;
-	size_t len = end - start;
+	size_t len = 0, end;
 	unsigned char probe[48];
 	size_t n;
 	char *decoded;
+
+	while (start + len < lv->len && len < DECODE_RUN_MAX &&
+	       base64_chars[(unsigned char)s[len]])
+		len++;
+	while (start + len < lv->len && len < DECODE_RUN_MAX && s[len] == '=')
+		len++;
+	end = start + len;
 
 	if (len > DECODE_RUN_MAX)
 		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
@@ -317,34 +335,11 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 		free(decoded);
 		return 0;
 	}
-	if (scan_decoded(lv, decoded, n, start, start + len) < 0) {
+	if (scan_decoded(lv, decoded, n, start, end) < 0) {
 		free(decoded);
 		return -1;
 	}
 	free(decoded);
-	return 0;
-}
-
-static int decode_base64_runs(struct level *lv)
-{
-	const char *t = lv->text;
-	size_t i = 0;
-
-	while (i < lv->len) {
-		size_t start;
-
-		if (!is_base64_char((unsigned char)t[i])) {
-			i++;
-			continue;
-		}
-		start = i;
-		while (i < lv->len && is_base64_char((unsigned char)t[i]))
-			i++;
-		while (i < lv->len && i - start < DECODE_RUN_MAX && t[i] == '=')
-			i++;
-		if (i - start >= BASE64_RUN_MIN && decode_base64_run(lv, start, i) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -467,8 +462,8 @@ static int scan_level(struct scan_run *run, const char *text, size_t len, unsign
 
 	if (match_keywords(&lv) < 0)
 		goto done;
-	if (depth < DECODE_DEPTH &&
-	    (decode_base64_runs(&lv) < 0 || decode_url_runs(&lv) < 0 ||
+	if (depth < GUARD_SCANNER_DECODE_DEPTH &&
+	    (decode_url_runs(&lv) < 0 ||
 	     decode_json_strings(&lv) < 0))
 		goto done;
 	rc = 0;
