@@ -150,17 +150,17 @@ int guard_image_remote_open(void *ctx, const char *reference, struct guard_image
 {
 	struct guard_image_remote *remote = ctx;
 	char media_type[128] = "";
-	const char *which;
+	const char *tag_or_digest;
 
 	if (guard_ref_parse(&remote->ref, reference, err) < 0)
 		return guard_error_prefix(err, "invalid image reference '%s'", reference);
 	remote->has_ref = true;
 	if (!remote->registry && guard_registry_new(&remote->registry, remote->config, err) < 0)
 		return -1;
-	which = remote->ref.digest ? remote->ref.digest
+	tag_or_digest = remote->ref.digest ? remote->ref.digest
 				   : (remote->ref.tag ? remote->ref.tag : "latest");
 	guard_buf_init(root, GUARD_IMAGE_DEFAULT_MAX_JSON_BYTES);
-	if (guard_registry_get_manifest(remote->registry, &remote->ref, which, root, media_type,
+	if (guard_registry_get_manifest(remote->registry, &remote->ref, tag_or_digest, root, media_type,
 					root_digest, err) < 0) {
 		guard_buf_release(root);
 		return guard_error_prefix(err, "fetching the manifest of '%s'", reference);

@@ -1,5 +1,5 @@
-/* Where an image's blobs live: an OCI layout folder, a tar archive (OCI
- * archive or docker save), or a registry. Every blob is read as a stream
+/* Blob stores for images: an OCI layout folder, a tar archive (OCI archive
+ * or docker save), or a registry. Every blob is read as a stream
  * and checked against its digest and size as the bytes go by. */
 #ifndef GUARD_IMAGE_STORE_H
 #define GUARD_IMAGE_STORE_H

@@ -44,6 +44,7 @@ unlike "$out" '^removed 1 keep/stay' "untouched file is not removed"
 WALK_OCI=$(printf '%s\n' "$out" | grep -v '^config')
 out=$("$WALK" "oci:$O:z"); rc=$?
 is "$rc" 0 "zstd layer walks"
+[ "$rc" = 0 ] || printf "%s\n" "$out" | grep "^problem" | sed "s/^/# /"
 is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed)')" \
 	"$(printf '%s\n' "$WALK_OCI" | grep -E '^(file|link|removed)')" "zstd layer gives the same files"
 
@@ -63,6 +64,35 @@ is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed|env|label|history)')" 
 	"legacy docker save gives the same files"
 out=$("$WALK" "docker-archive:$TMP/legacy.tar:test/app:1"); rc=$?
 is "$rc" 0 "docker save image chosen by its tag"
+
+# Docker's legacy layout: Layers name "<id>/layer.tar", a repeated layer is a
+# tar symlink to the first copy, and manifest.json comes first in the tar.
+mkdir leg && tar -C leg -xf legacy.tar
+CFG=$(jq -r '.[0].Config' leg/manifest.json)
+FIRST=$(jq -r '.[0].Layers[0]' leg/manifest.json)
+SECOND=$(jq -r '.[0].Layers[1]' leg/manifest.json)
+jq '.rootfs.diff_ids += [.rootfs.diff_ids[0]] | .history += [{created_by: "COPY . /app again"}]' \
+	"leg/$CFG" >cfg.json
+NEWCFG=$(sha256sum cfg.json | cut -d' ' -f1).json
+rm "leg/$CFG" && mv cfg.json "leg/$NEWCFG"
+mkdir leg/one leg/two leg/three
+mv "leg/$FIRST" leg/one/layer.tar
+mv "leg/$SECOND" leg/two/layer.tar
+ln -s ../one/layer.tar leg/three/layer.tar
+jq -nc --arg c "$NEWCFG" '[{Config: $c, RepoTags: ["test/app:1"],
+	Layers: ["one/layer.tar", "two/layer.tar", "three/layer.tar"]}]' >leg/manifest.json
+(cd leg && tar -cf ../leg.tar manifest.json "$NEWCFG" one two three)
+out=$("$WALK" "docker-archive:$TMP/leg.tar"); rc=$?
+is "$rc" 0 "legacy layout with a symlinked layer walks"
+is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed)')" \
+	"$(printf '%s\n' "$WALK_OCI" | grep -E '^(file|link|removed)')" "legacy layout gives the same files"
+is "$(printf '%s\n' "$out" | grep -c '^layer ')" 2 "repeated layer is walked once"
+rm leg/one/layer.tar && echo other >other.txt && tar -cf leg/one/layer.tar other.txt
+(cd leg && tar -cf ../leg-bad.tar manifest.json "$NEWCFG" one two three)
+out=$("$WALK" "docker-archive:$TMP/leg-bad.tar"); rc=$?
+is "$rc" 1 "altered legacy layer is a problem"
+like "$out" "^problem parse: layer 1 \('one/layer.tar'\).*does not match its digest" \
+	"legacy layer is checked against its diff_id"
 
 mkdir d25 && cp -r "$O/blobs" "$O/oci-layout" "$O/index.json" d25/
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")
@@ -126,6 +156,19 @@ like "$out" '^config linux/arm64/v8 ' "linux/arm64 matches variant v8"
 out=$("$WALK" --platform linux/s390x "oci:$O:multi" 2>&1); rc=$?
 is "$rc" 2 "missing platform fails"
 like "$out" "no image of .* matches|has no platform 'linux/s390x'" "missing platform is named"
+
+# guard reports the provenance build argument and scans each platform.
+"$GUARD" scan image --format json "oci:$O:multi" >multi.json 2>/dev/null; rc=$?
+is "$rc" 1 "guard finds secrets in the index"
+is "$(jq '[.findings[] | select(.rule == "image-build-arg-secret" and .origin == "provenance" and .path == "NPM_TOKEN")] | length' multi.json)" 1 \
+	"provenance build argument is reported"
+is "$(jq '[.findings[] | select(.origin == "config.Env") | .image.platform] | unique | length' multi.json)" 2 \
+	"config of each platform is scanned"
+"$GUARD" scan image --format json --platform linux/arm64 "oci:$O:multi" >arm.json 2>/dev/null
+is "$(jq '[.findings[] | .image.platform // empty] | unique | join(",")' arm.json)" '"linux/arm64/v8"' \
+	"guard --platform scans one platform"
+"$GUARD" scan image --platform arm64 "oci:$O:multi" >/dev/null 2>&1; rc=$?
+is "$rc" 2 "platform without OS is a usage error"
 
 # Corrupt blobs are problems that name the blob, never a clean walk.
 cp -r "$O" bad
