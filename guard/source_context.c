@@ -213,8 +213,8 @@ static int visit(struct context_walk *walk, int dirfd, const char *name, const c
 	if (!S_ISREG(st.st_mode))
 		return 0;
 
-	/* The builder receives the Dockerfile even when .dockerignore lists it, so it is scanned on
-	 * its own. */
+	/* The builder receives the Dockerfile even when .dockerignore lists
+	 * it, so it is scanned on its own. */
 	if (walk->dockerfile_rel && strcmp(rel, walk->dockerfile_rel) == 0)
 		return 0;
 	if (is_excluded(walk, rel, false) && strcmp(rel, ".dockerignore") != 0) {
