@@ -109,6 +109,13 @@ out=$(GUARD_TEST_BASIC=testuser:testpass "$PROBE" --manifest "$F/redirectsame/x:
 like "$out" "manifest digest=sha256:$good " "redirect on the same host is followed"
 like "$(grep 'GET /v2/ok/x' "$FL" | tail -1)" "auth=Basic" "same host keeps Authorization"
 
+out=$(GUARD_TEST_BASIC=testuser:testpass "$PROBE" --blob "sha256:$good" "$F/redirect/x:1")
+like "$out" "blob size=246$" "blob redirect to another port is followed"
+like "$(grep "blobs/sha256:$good" "$TL" | tail -1)" "auth=none" "blob redirect carries no Authorization"
+out=$("$PROBE" --blob "sha256:$(printf '%064d' 7)" "$F/ok/x:1")
+like "$out" "blob error=network blob 'sha256:0{63}7' from '$F' has the digest sha256:$good" \
+	"blob with other content is rejected"
+
 out=$("$PROBE" "127.0.0.2:1/x:1")
 like "$out" "error=network cannot reach '127.0.0.2:1'" "refused connection is a network error"
 
