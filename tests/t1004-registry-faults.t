@@ -30,6 +30,10 @@ like "$out" "digest=sha256:$good " "429 then 200 resolves"
 is "$(count retry429)" 2 "429 is retried once"
 like "$(cat "$TMP/err")" "retrying .* in 1000 ms" "Retry-After seconds are honoured"
 
+out=$(GUARD_HTTP_ATTEMPTS=1 "$PROBE" --manifest "$F/retry429/x:2")
+like "$out" "rate limiting requests \(HTTP 429 'Too Many Requests \(HAP429\).'\)" \
+	"429 after the last attempt is a rate-limit error"
+
 out=$("$PROBE" "$F/retry503/x:1")
 like "$out" "digest=sha256:$good " "503 twice then 200 resolves"
 is "$(count retry503)" 3 "503 is retried with backoff"

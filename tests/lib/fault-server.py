@@ -5,7 +5,8 @@ The first path component after /v2/ picks the behaviour; the manifest it
 serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
 
   ok              200 with a correct Docker-Content-Digest
-  retry429        first request 429 with Retry-After: 1, then like ok
+  retry429        first request 429 with Retry-After: 1, then like ok; tag 2
+                  always gets 429
   retry503        first two requests 503 with a plain-text body, then like ok
   always503       503 with an HTML body, every time
   stall           sleeps FAULT_STALL_SECONDS (default 30) before responding
@@ -118,7 +119,8 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def handle_manifest(self, scenario, rest):
         host = self.headers.get("Host", "")
-        if scenario == "retry429" and count(scenario) == 1:
+        if scenario == "retry429" and (count(scenario) == 1 or rest.endswith(":2")
+                                       or rest.endswith("/2")):
             self.reply(429, b"Too Many Requests (HAP429).\n", [("Retry-After", "1")])
         elif scenario == "retry503" and count(scenario) <= 2:
             self.reply(503, b"Service Unavailable\n", [("Content-Type", "text/plain")])
