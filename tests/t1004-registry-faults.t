@@ -120,6 +120,11 @@ out=$("$PROBE" --blob "sha256:$(printf '%064d' 7)" "$F/ok/x:1")
 like "$out" "blob error=network blob 'sha256:0{63}7' from '$F' has the digest sha256:$good" \
 	"blob with other content is rejected"
 
+out=$("$PROBE" --jobs 2 "$F/slow/x:1" "$F/slow/x:2" "$F/slow/x:3" "$F/slow/x:4" "$F/slow/x:5")
+is "$(printf '%s\n' "$out" | grep -c 'digest=')" 5 "slow batch resolves"
+max=$(grep 'inflight max=' "$FL" | tail -1 | sed 's/.*max=//')
+ok "$([ "$max" -le 2 ]; echo $?)" "at most 2 requests in flight with --jobs 2 (saw $max)"
+
 out=$("$PROBE" "127.0.0.2:1/x:1")
 like "$out" "error=network cannot reach '127.0.0.2:1'" "refused connection is a network error"
 

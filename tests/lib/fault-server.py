@@ -26,6 +26,8 @@ serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
   huge            200 with a 5 MiB body and no digest header
   index           an OCI index whose children are an attestation (unknown/unknown),
                   linux/arm64 without a variant and linux/amd64
+  slow            like ok after 0.2 s; logs "inflight max=N", the most requests
+                  it has served at the same time
   anything else   served like ok (the redirect target uses this)
 
 /token answers {"access_token": "fault-token", "expires_in": 120} and logs its
@@ -65,6 +67,7 @@ STALL = float(os.environ.get("FAULT_STALL_SECONDS", "30"))
 
 counts = {}
 counts_lock = threading.Lock()
+inflight = {"now": 0, "max": 0}
 
 
 def count(key):
@@ -145,6 +148,16 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif scenario == "error400":
             self.reply(400, b'{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}',
                        [("Content-Type", "application/json")])
+        elif scenario == "slow":
+            with counts_lock:
+                inflight["now"] += 1
+                inflight["max"] = max(inflight["max"], inflight["now"])
+            time.sleep(0.2)
+            with counts_lock:
+                inflight["now"] -= 1
+                sys.stderr.write("inflight max=%d\n" % inflight["max"])
+                sys.stderr.flush()
+            self.manifest()
         elif scenario == "huge":
             self.manifest(digest=None, body=b" " * (5 << 20))
         elif scenario == "index":
