@@ -742,7 +742,10 @@ static bool follow_redirect(struct http_transfer *t)
 			return false;
 		}
 	}
+	/* Each hop gets the full number of attempts; HTTP_REDIRECTS_MAX bounds
+	 * the chain. */
 	t->redirects++;
+	t->attempts = 0;
 	return true;
 }
 

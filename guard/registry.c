@@ -899,6 +899,14 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 			 job->host->domain, job->display, summary[0] ? " " : "", summary, hint);
 		return;
 	}
+	if (resp->status == 429) {
+		job_fail(job, GUARD_ERR_NETWORK,
+			 "registry '%s' is rate limiting requests (HTTP 429%s%s) for '%s:%s': try "
+			 "again later, or log in for a higher limit",
+			 job->host->domain, summary[0] ? " " : "", summary, job->display,
+			 job->reference);
+		return;
+	}
 	if (resp->status < 200 || resp->status >= 300) {
 		job_fail(job, GUARD_ERR_NETWORK, "registry '%s' returned HTTP %ld for '%s:%s'%s%s",
 			 job->host->domain, resp->status, job->display, job->reference,
