@@ -684,8 +684,14 @@ static int decide(struct plan *p, size_t i)
 	if (w->x.required)
 		return skip(p, img, "ARG '%s' has no value and the reference requires one",
 			    w->x.required);
-	if (w->x.missing)
+	if (w->x.missing && w->x.missing_declared)
 		return skip(p, img, "depends on ARG '%s', which has no value", w->x.missing);
+	if (w->x.missing && img->kind == GUARD_DOCKERFILE_REF_FROM)
+		return skip(p, img, "depends on '%s', which is not an ARG declared before the first FROM",
+			    w->x.missing);
+	if (w->x.missing)
+		return skip(p, img, "depends on '%s', which is not an ARG or ENV of this stage",
+			    w->x.missing);
 	if (img->expanded[0] == '\0')
 		return skip(p, img, "%s", "empty after ARG substitution");
 	if (img->kind == GUARD_DOCKERFILE_REF_FROM && strcmp(img->expanded, "scratch") == 0)

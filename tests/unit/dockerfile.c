@@ -462,18 +462,29 @@ static void test_reasons(void)
 	struct {
 		const char *input;
 		const char *reason;
+		const char *const *args;
 	} cases[] = {
 		{ "ARG TAG\nFROM alpine:${TAG}\n", "depends on ARG 'TAG', which has no value" },
 		{ "FROM img-${TARGETARCH}\n", "depends on platform ARG 'TARGETARCH', known only at build time" },
 		{ "FROM --platform=$BUILDPLATFORM x-$BUILDARCH:1\n",
 		  "depends on platform ARG 'BUILDARCH', known only at build time" },
 		{ "FROM scratch\n", "scratch is the empty image" },
+		{ "FROM alpine\nARG TAG=1\nFROM alpine:${TAG}\n",
+		  "depends on 'TAG', which is not an ARG declared before the first FROM" },
+		{ "FROM alpine\nRUN --mount=from=$IMG true\n",
+		  "depends on 'IMG', which is not an ARG or ENV of this stage" },
+		{ "FROM alpine\nCOPY --from=${IMG} / /\n",
+		  "variable expansion is not supported for --from" },
+		{ "FROM alpine\nCOPY --from=3 / /\n", "stage number 3" },
+		{ "ARG BASE=python:3.12@sha256:" HEX_A "\nFROM $BASE\n",
+		  "ARG 'BASE' has a digest in its default; pin the --build-arg value where it is set",
+		  args_py313 },
 		{ "FROM alpine AS base\nFROM base\n", "stage 'base' defined earlier" },
 		{ "FROM ${B:?need}\n", "ARG 'B' has no value and the reference requires one" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct guard_dockerfile *df = must_parse(cases[i].input, NULL);
+		struct guard_dockerfile *df = must_parse(cases[i].input, cases[i].args);
 		const struct guard_dockerfile_image *img;
 
 		if (!df) {
@@ -623,6 +634,16 @@ static void test_directives(void)
 	df = must_parse("# unknown=1\n# escape=`\nFROM alpine\n", NULL);
 	if (df) {
 		TAP_IS_INT(df->escape, '\\', "unknown directive ends the directives");
+		TAP_IS_INT(df->warning_count, 1, "late directive warned");
+		TAP_IS_STR(df->warnings[0],
+			   "Dockerfile:2: '# escape=' is not at the top of the file, so it is a comment; "
+			   "move it above every other line to make it a parser directive",
+			   "late directive warning text");
+		guard_dockerfile_free(df);
+	}
+	df = must_parse("# syntax=docker/dockerfile:1\nFROM alpine\n# a comment\n", NULL);
+	if (df) {
+		TAP_IS_INT(df->warning_count, 0, "directive at the top not warned");
 		guard_dockerfile_free(df);
 	}
 }
