@@ -1043,10 +1043,11 @@ static int collect_edits(const struct guard_dockerfile *df, const char *const *d
 	for (size_t i = 1; i < n; i++) {
 		if (edits[i].start < edits[i - 1].end ||
 		    (edits[i].start == edits[i - 1].start && edits[i].end == edits[i - 1].end)) {
+			size_t at = edits[i].start;
+
 			free(edits);
 			return guard_error_set(err, GUARD_ERR_INTERNAL,
-					       "%s: two digest edits overlap at byte %zu", df->path,
-					       edits[i].start);
+					       "%s: two digest edits overlap at byte %zu", df->path, at);
 		}
 	}
 	*out = edits;
