@@ -792,6 +792,25 @@ static int check_from(struct reader *rd, struct guard_dockerfile_instruction *in
 	return 0;
 }
 
+/* BuildKit needs '=' between a flag and its value: `COPY --from build`
+ * is an error, not a flag followed by a source named "build". */
+static int check_flag_values(struct reader *rd, const struct guard_dockerfile_instruction *ins,
+			     size_t line)
+{
+	static const char *const valued[] = {
+		"--from", "--mount", "--platform", "--chown", "--chmod", "--network",
+		"--security", "--checksum", "--exclude", NULL,
+	};
+
+	for (size_t i = 0; i < ins->flag_count; i++) {
+		if (one_of(ins->flags[i].value, valued))
+			return parse_error(rd, line, "%s: missing a value on flag '%s'",
+					   ins->trigger[0] ? ins->trigger : ins->keyword,
+					   ins->flags[i].value);
+	}
+	return 0;
+}
+
 /* Fills in ins from the logical line t (keyword at 0). */
 static int read_instruction(struct reader *rd, const struct df_text *t, size_t line,
 			    struct guard_dockerfile_instruction *ins, size_t *end)
@@ -847,7 +866,7 @@ static int read_instruction(struct reader *rd, const struct df_text *t, size_t l
 	}
 	if (strcmp(kw, "FROM") == 0)
 		return check_from(rd, ins, line);
-	return 0;
+	return check_flag_values(rd, ins, line);
 }
 
 static int push_instruction(struct reader *rd, int *stage)
