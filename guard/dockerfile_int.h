@@ -63,6 +63,7 @@ struct df_expansion {
 	char **deps;		/* every variable looked up, with its own deps */
 	size_t dep_count;
 	char *missing;		/* first variable used for its value that had none */
+	bool missing_declared;	/* it was declared, without a value */
 	char *platform;		/* first platform ARG used for its value */
 	char *required;		/* ${V:?} or ${V?} that failed: V */
 	size_t expressions;	/* $V and ${...} at the top level of the word */
