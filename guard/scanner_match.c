@@ -323,38 +323,38 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 }
 
 /* Finds runs of at least GUARD_SCANNER_BASE64_RUN_MIN base64 characters.
- * Such a run covers one of every GUARD_SCANNER_BASE64_RUN_MIN positions, so
- * only those positions are probed and grown into runs; most text is looked
- * at a few bytes per probe instead of byte by byte. */
+ * Like Boyer-Moore, it looks at the last byte a run from start would need,
+ * and skips the whole stretch when that byte ends a run early, so most
+ * text is looked at a few bytes per step instead of byte by byte. */
 static int decode_base64_runs(struct level *lv)
 {
 	const unsigned char *t = (const unsigned char *)lv->text;
-	size_t stride = GUARD_SCANNER_BASE64_RUN_MIN;
-	size_t floor = 0;
+	const size_t min = GUARD_SCANNER_BASE64_RUN_MIN;
+	size_t start = 0;
 
-	size_t probe = stride - 1;
+	while (start + min <= lv->len) {
+		size_t last = start + min - 1, back = last, end;
 
-	while (probe < lv->len) {
-		size_t start = probe, end = probe + 1;
-
-		if (!base64_chars[t[probe]]) {
-			probe += stride;
+		if (!base64_chars[t[last]]) {
+			start = last + 1;
 			continue;
 		}
-		while (start > floor && base64_chars[t[start - 1]])
-			start--;
-		while (end < lv->len && base64_chars[t[end]])
-			end++;
-		floor = end;
-		if (end - start >= GUARD_SCANNER_BASE64_RUN_MIN) {
-			while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
-				end++;
-			if (decode_base64_run(lv, start, end) < 0)
-				return -1;
+		while (back > start && base64_chars[t[back - 1]])
+			back--;
+		if (back > start) {
+			start = back;
+			continue;
 		}
 
-		/* The first probe position at or after the end of this run. */
-		probe = end - end % stride + stride - 1;
+		/* [start, last] are all base64: the run is long enough. */
+		end = last + 1;
+		while (end < lv->len && base64_chars[t[end]])
+			end++;
+		while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
+			end++;
+		if (decode_base64_run(lv, start, end) < 0)
+			return -1;
+		start = end;
 	}
 	return 0;
 }

@@ -188,6 +188,15 @@ static void test_encoded(struct guard_scanner *scanner)
 	}
 	guard_findings_release(&list);
 
+	/* A file that is nothing but base64, without a final newline. */
+	guard_buf_truncate(&text, 0);
+	put_base64(&text, pem);
+	fixture_scan(scanner, "key.b64", text.data, text.len, &list, NULL);
+	f = find_rule(&list, "private-key");
+	TAP_OK(f != NULL && f->loc.line == 1 && f->loc.column == 1,
+	       "base64 run from the first to the last byte");
+	guard_findings_release(&list);
+
 	/* A PEM key with "\n" escapes in a JSON string (service account files). */
 	guard_buf_truncate(&text, 0);
 	guard_buf_puts(&text, "{\"type\": \"service_account\",\n  \"private_key\": \"", NULL);
