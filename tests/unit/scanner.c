@@ -409,6 +409,18 @@ static void test_binary(struct guard_scanner *scanner)
 	TAP_IS_INT(fixture_count_rule(&list, "private-key"), 1, "NUL after the sniffed bytes: text");
 	guard_findings_release(&list);
 
+	/* Big-endian integers have the NUL pattern of UTF-16BE but are not text. */
+	memset(&stats, 0, sizeof(stats));
+	for (size_t i = 0; i + 4 <= size; i += 4) {
+		data[i] = 0;
+		data[i + 1] = (char)(i >> 12);
+		data[i + 2] = 0;
+		data[i + 3] = (char)(i * 7);
+	}
+	fixture_scan(scanner, "lib.a", data, size, &list, &stats);
+	TAP_IS_INT(stats.files_binary, 1, "integer table: binary, not UTF-16");
+	guard_findings_release(&list);
+
 	TAP_OK(guard_scanner_name_is_keystore("a/b/site.PFX"), "keystore name: .PFX");
 	TAP_OK(guard_scanner_name_is_keystore("release.keystore"), "keystore name: .keystore");
 	TAP_OK(guard_scanner_name_is_keystore("vault.kdbx"), "keystore name: .kdbx");
