@@ -1,10 +1,708 @@
-#include "cli.h"
+/* guard pin: resolves image references in Dockerfiles, compose files and
+ * Kubernetes manifests to registry digests and writes them into the files,
+ * changing no other byte. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-/* Placeholder until the subcommand lands; it fails loudly instead of
- * reporting a clean result. */
+#include "cli.h"
+#include "log.h"
+#include "pin.h"
+#include "registry.h"
+#include "rewrite.h"
+#include "util.h"
+
+#define PIN_MAX_JOBS 256
+
+
+static const char pin_help[] =
+	"usage: guard pin [options] [PATH...]\n"
+	"\n"
+	"Resolves every image reference to its registry digest and writes the digest\n"
+	"after the reference as written: FROM python:3.12 becomes\n"
+	"FROM python:3.12@sha256:<digest>. No other byte of the file changes.\n"
+	"\n"
+	"A PATH is a Dockerfile, a compose or Kubernetes YAML file, or a folder in\n"
+	"which every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,\n"
+	"compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml is\n"
+	"pinned (.git is skipped). Without a PATH, ./Dockerfile is pinned.\n"
+	"\n"
+	"Options:\n"
+	"      --check               write nothing and contact no registry; list every\n"
+	"                            unpinned reference as FILE:LINE: REFERENCE\n"
+	"      --verify              with --check: also ask the registries that every\n"
+	"                            pinned digest exists and report moved tags\n"
+	"      --diff                write nothing; print the changes as a unified diff\n"
+	"      --update              also re-resolve pinned references and replace\n"
+	"                            digests whose tag now points elsewhere\n"
+	"      --platform OS/ARCH[/VARIANT]\n"
+	"                            pin that platform's manifest instead of the\n"
+	"                            multi-platform index\n"
+	"      --build-arg NAME=VALUE  value of a Dockerfile ARG (repeatable); NAME\n"
+	"                            alone takes the value from the environment\n"
+	"      --jobs N              registry look-ups in flight (1-256, default 8)\n"
+	"      --format text|json    output format (default text)\n"
+	"\n";
+
+static const char pin_help_exit[] =
+	"\n"
+	"Exit codes:\n"
+	"  0  done: every reference is pinned (or was pinned now)\n"
+	"  1  --check found unpinned references, or --diff printed changes\n"
+	"  2  usage error\n"
+	"  3  a file could not be read or parsed (it is left untouched)\n"
+	"  4  a registry failed: missing tag or digest, refused credentials,\n"
+	"     unreachable (the files that need it are left untouched)\n"
+	"  5  internal error\n"
+	"When several happen, the highest code wins.\n";
+
+enum {
+	OPT_CHECK = 1,
+	OPT_VERIFY,
+	OPT_DIFF,
+	OPT_UPDATE,
+	OPT_PLATFORM,
+	OPT_BUILD_ARG,
+	OPT_JOBS,
+};
+
+void guard_pin_run_init(struct guard_pin_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	guard_options_init(&run->opts);
+	guard_config_init(&run->config);
+}
+
+void guard_pin_run_release(struct guard_pin_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->site_count; i++) {
+		struct guard_pin_site *site = &run->sites[i];
+
+		free(site->text);
+		free(site->expanded);
+		free(site->name);
+		free(site->reason);
+		free(site->warning);
+		if (site->has_ref)
+			guard_ref_release(&site->ref);
+	}
+	free(run->sites);
+	for (i = 0; i < run->file_count; i++) {
+		free(run->files[i].path);
+		free(run->files[i].write_path);
+		free(run->files[i].data);
+		free(run->files[i].diff);
+	}
+	free(run->files);
+	free(run->build_args);
+	guard_config_release(&run->config);
+	guard_options_release(&run->opts);
+	memset(run, 0, sizeof(*run));
+}
+
+static int add_build_arg(struct guard_pin_run *run, const char *arg, struct guard_error *err)
+{
+	const char **grown;
+
+	if (!*arg || *arg == '=')
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "invalid --build-arg '%s': expected NAME=VALUE or NAME", arg);
+	grown = realloc(run->build_args, (run->build_arg_count + 1) * sizeof(*grown));
+	if (!grown)
+		return guard_error_oom(err);
+	run->build_args = grown;
+	grown[run->build_arg_count++] = arg;
+	return 0;
+}
+
+/* os/arch or os/arch/variant, each part non-empty and without spaces. */
+static bool platform_valid(const char *p)
+{
+	int slashes = 0;
+	bool empty_part = true;
+
+	for (; *p; p++) {
+		if (*p == '/') {
+			if (empty_part)
+				return false;
+			slashes++;
+			empty_part = true;
+		} else if (*p == ' ' || *p == '\t') {
+			return false;
+		} else {
+			empty_part = false;
+		}
+	}
+	return !empty_part && (slashes == 1 || slashes == 2);
+}
+
+static int handle_option(struct guard_pin_run *run, int id, const char *arg,
+			 struct guard_error *err)
+{
+	uint64_t jobs;
+
+	switch (id) {
+	case OPT_CHECK:
+		if (run->mode == GUARD_PIN_DIFF)
+			return guard_error_set(err, GUARD_ERR_USAGE, "--check and --diff cannot be combined");
+		run->mode = GUARD_PIN_CHECK;
+		return 0;
+	case OPT_DIFF:
+		if (run->mode == GUARD_PIN_CHECK)
+			return guard_error_set(err, GUARD_ERR_USAGE, "--check and --diff cannot be combined");
+		run->mode = GUARD_PIN_DIFF;
+		return 0;
+	case OPT_VERIFY:
+		run->verify = true;
+		return 0;
+	case OPT_UPDATE:
+		run->update = true;
+		return 0;
+	case OPT_PLATFORM:
+		if (!platform_valid(arg))
+			return guard_error_set(err, GUARD_ERR_USAGE,
+					       "invalid --platform '%s': expected OS/ARCH or "
+					       "OS/ARCH/VARIANT, for example linux/arm64", arg);
+		run->platform = arg;
+		return 0;
+	case OPT_BUILD_ARG:
+		return add_build_arg(run, arg, err);
+	case OPT_JOBS:
+		if (guard_parse_u64(arg, 1, PIN_MAX_JOBS, &jobs, "--jobs", err) < 0)
+			return -1;
+		run->jobs = (unsigned)jobs;
+		return 0;
+	default:
+		return guard_options_usage_error("pin", err);
+	}
+}
+
+/* Returns 1 when --help was printed, 0 to go on, -1 on a usage error. */
+static int parse_options(struct guard_pin_run *run, int argc, char **argv,
+			 struct guard_error *err)
+{
+	static const struct option long_options[] = {
+		GUARD_COMMON_LONG_OPTIONS,
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "verify", no_argument, NULL, OPT_VERIFY },
+		{ "diff", no_argument, NULL, OPT_DIFF },
+		{ "update", no_argument, NULL, OPT_UPDATE },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "build-arg", required_argument, NULL, OPT_BUILD_ARG },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int id, handled;
+
+	optind = 1;
+	opterr = 0;
+	while ((id = getopt_long(argc, argv, "+" GUARD_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+		if (id == 'h') {
+			fputs(pin_help, stdout);
+			fputs(guard_common_options_help, stdout);
+			fputs(pin_help_exit, stdout);
+			return 1;
+		}
+		if (id == '?' || id == ':')
+			return guard_options_usage_error("pin", err);
+		handled = guard_options_handle(&run->opts, id, optarg, err);
+		if (handled < 0)
+			return -1;
+		if (handled == 0 && handle_option(run, id, optarg, err) < 0)
+			return -1;
+	}
+
+	if (run->verify && run->mode != GUARD_PIN_CHECK)
+		return guard_error_set(err, GUARD_ERR_USAGE, "--verify needs --check");
+	if (run->update && run->mode == GUARD_PIN_CHECK)
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "--update cannot be combined with --check; use --update --diff "
+				       "to preview");
+	if (run->opts.format == GUARD_FORMAT_SARIF)
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "guard pin writes text or json, not sarif");
+	if (run->opts.baseline)
+		return guard_error_set(err, GUARD_ERR_USAGE, "--baseline applies to scans, not to pin");
+	return 0;
+}
+
+/* pin.ignore globs match the repository: the normalised name without tag
+ * or digest ("docker.io/library/python"). */
+static int apply_ignore(struct guard_pin_run *run, struct guard_error *err)
+{
+	size_t i;
+
+	if (run->config.pin.ignore.count == 0)
+		return 0;
+	for (i = 0; i < run->site_count; i++) {
+		struct guard_pin_site *site = &run->sites[i];
+		struct guard_buf reason = GUARD_BUF_INIT(4096);
+		char *repository;
+		bool ignored;
+
+		if (site->action != GUARD_PIN_ACTION_NONE || !site->has_ref)
+			continue;
+		repository = guard_ref_repository(&site->ref);
+		if (!repository)
+			return guard_error_oom(err);
+		ignored = guard_config_pin_ignored(&run->config, repository);
+		if (ignored && guard_buf_printf(&reason, err, "'%s' matches pin.ignore", repository) < 0) {
+			free(repository);
+			return -1;
+		}
+		free(repository);
+		if (!ignored)
+			continue;
+		free(site->reason);
+		site->reason = guard_buf_detach(&reason, NULL);
+		if (!site->reason)
+			return guard_error_oom(err);
+		site->action = GUARD_PIN_ACTION_SKIPPED;
+	}
+	return 0;
+}
+
+/* The look-ups of a run: one request per distinct reference, mode and
+ * platform, all sent in one batch. */
+struct request_table {
+	struct guard_resolve *requests;
+	struct guard_ref *refs;	/* tag-only copies of pinned references; strings borrowed */
+	char **keys;
+	size_t count;
+	size_t cap;
+};
+
+static size_t find_or_add_request(struct request_table *table, const struct guard_ref *ref,
+				  bool by_digest, const char *platform, struct guard_error *err)
+{
+	struct guard_ref *copy = &table->refs[table->count];
+	struct guard_buf key = GUARD_BUF_INIT(4096);
+	char *canonical;
+	size_t i;
+
+	*copy = *ref;
+	if (!by_digest)
+		copy->digest = NULL;
+	canonical = guard_ref_canonical(copy, true);
+	if (!canonical ||
+	    guard_buf_printf(&key, err, "%c %s %s", by_digest ? 'D' : 'T', canonical,
+			     platform ? platform : "-") < 0) {
+		free(canonical);
+		guard_buf_release(&key);
+		if (!canonical)
+			guard_error_oom(err);
+		return SIZE_MAX;
+	}
+	free(canonical);
+
+	for (i = 0; i < table->count; i++) {
+		if (strcmp(table->keys[i], key.data) == 0) {
+			guard_buf_release(&key);
+			return i;
+		}
+	}
+	table->keys[i] = guard_buf_detach(&key, NULL);
+	if (!table->keys[i]) {
+		guard_error_oom(err);
+		return SIZE_MAX;
+	}
+	memset(&table->requests[i], 0, sizeof(table->requests[i]));
+	table->requests[i].ref = copy;
+	table->requests[i].by_digest = by_digest;
+	table->requests[i].platform = by_digest ? NULL : platform;
+	table->count++;
+	return i;
+}
+
+static void request_table_release(struct request_table *table)
+{
+	size_t i;
+
+	for (i = 0; i < table->count; i++)
+		free(table->keys[i]);
+	free(table->keys);
+	free(table->refs);
+	free(table->requests);
+	memset(table, 0, sizeof(*table));
+}
+
+/* Decides which look-ups each site needs. --check alone needs none. */
+static int plan_requests(struct guard_pin_run *run, struct request_table *table,
+			 struct guard_error *err)
+{
+	size_t i, cap = run->site_count * 2;
+
+	table->cap = cap;
+	table->requests = calloc(cap ? cap : 1, sizeof(*table->requests));
+	table->refs = calloc(cap ? cap : 1, sizeof(*table->refs));
+	table->keys = calloc(cap ? cap : 1, sizeof(*table->keys));
+	if (!table->requests || !table->refs || !table->keys)
+		return guard_error_oom(err);
+
+	for (i = 0; i < run->site_count; i++) {
+		struct guard_pin_site *site = &run->sites[i];
+		bool want_tag, want_digest = false;
+
+		if (site->action != GUARD_PIN_ACTION_NONE || !site->has_ref)
+			continue;
+		if (run->mode == GUARD_PIN_CHECK) {
+			want_tag = run->verify && site->pinned && site->ref.tag;
+			want_digest = run->verify && site->pinned;
+		} else {
+			want_tag = site->pinnable || (run->update && site->pinned && site->ref.tag);
+		}
+		if (want_tag) {
+			site->tag_request = find_or_add_request(table, &site->ref, false,
+								run->platform, err);
+			if (site->tag_request == SIZE_MAX)
+				return -1;
+		}
+		if (want_digest) {
+			site->digest_request = find_or_add_request(table, &site->ref, true, NULL, err);
+			if (site->digest_request == SIZE_MAX)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int resolve(struct guard_pin_run *run, struct request_table *table,
+		   struct guard_error *err)
+{
+	struct guard_registry *registry = NULL;
+	uint64_t started;
+	int rc;
+
+	if (table->count == 0)
+		return 0;
+	if (guard_registry_new(&registry, &run->config.registry, err) < 0)
+		return -1;
+	if (run->platform)
+		guard_log_warn_once("pin-platform",
+				    "--platform %s pins single-platform manifests; builds for other "
+				    "platforms will get the wrong architecture", run->platform);
+	guard_log_progress("resolving %zu image reference%s...", table->count,
+			   table->count == 1 ? "" : "s");
+	started = guard_now_ms();
+	rc = guard_registry_resolve_all(registry, table->requests, table->count,
+					run->jobs ? run->jobs : run->config.pin.jobs, err);
+	guard_log_progress_done();
+	guard_log_info("resolved %zu reference%s in %llu ms with %llu HTTP requests",
+		       table->count, table->count == 1 ? "" : "s",
+		       (unsigned long long)(guard_now_ms() - started),
+		       (unsigned long long)guard_registry_request_count(registry));
+	guard_registry_free(registry);
+	return rc;
+}
+
+static void site_fail(struct guard_pin_run *run, struct guard_pin_site *site,
+		      const struct guard_resolve *request)
+{
+	struct guard_pin_file *file = &run->files[site->file];
+
+	site->action = GUARD_PIN_ACTION_ERROR;
+	guard_error_copy(&site->error, &request->error);
+	if (site->error.code == GUARD_OK)
+		site->error.code = GUARD_ERR_NETWORK;
+	if (!file->failed || site->error.code > file->error.code)
+		guard_error_set(&file->error, site->error.code,
+				"'%s' was left unchanged: '%s' could not be resolved",
+				file->path, site->text);
+	file->failed = true;
+}
+
+/* A file with a failed reference is not written, so its other references
+ * are not pinned either; they keep the digest found, for the output. */
+static void undo_failed_files(struct guard_pin_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->site_count; i++) {
+		struct guard_pin_site *site = &run->sites[i];
+
+		if (!run->files[site->file].failed ||
+		    (site->action != GUARD_PIN_ACTION_PINNED && site->action != GUARD_PIN_ACTION_UPDATED))
+			continue;
+		site->action = GUARD_PIN_ACTION_SKIPPED;
+		free(site->reason);
+		site->reason = strdup("the file was left unchanged because another reference failed");
+	}
+}
+
+/* --check --verify: the pin must exist; moved tags and single-platform
+ * pins of multi-platform tags are reported without failing. */
+static void decide_verify(struct guard_pin_run *run, struct guard_pin_site *site,
+			  const struct request_table *table)
+{
+	const struct guard_resolve *by_digest = &table->requests[site->digest_request];
+	const struct guard_resolve *by_tag = site->tag_request == SIZE_MAX ? NULL :
+					     &table->requests[site->tag_request];
+
+	if (by_digest->status != 0) {
+		site_fail(run, site, by_digest);
+		return;
+	}
+	if (!by_tag || by_tag->status != 0) {
+		if (by_tag)
+			guard_log_warn("cannot check where '%s' points now: %s", site->text,
+				       by_tag->error.message);
+		return;
+	}
+	if (strcmp(by_tag->digest, site->ref.digest) != 0)
+		snprintf(site->moved_to, sizeof(site->moved_to), "%s", by_tag->digest);
+	if (by_tag->is_index && !by_digest->is_index)
+		guard_log_warn("%s:%u: '%s' is pinned to a single-platform manifest but its tag "
+			       "is a multi-platform index; builds for other platforms will fail",
+			       run->files[site->file].path, site->line, site->text);
+}
+
+static void decide_site(struct guard_pin_run *run, struct guard_pin_site *site,
+			const struct request_table *table)
+{
+	const struct guard_resolve *by_tag = site->tag_request == SIZE_MAX ? NULL :
+					     &table->requests[site->tag_request];
+
+	if (site->action != GUARD_PIN_ACTION_NONE)
+		return;
+	if (site->pinned)
+		snprintf(site->digest, sizeof(site->digest), "%s", site->ref.digest);
+
+	if (run->mode == GUARD_PIN_CHECK) {
+		site->action = site->pinned ? GUARD_PIN_ACTION_ALREADY : GUARD_PIN_ACTION_UNPINNED;
+		if (site->digest_request != SIZE_MAX)
+			decide_verify(run, site, table);
+		return;
+	}
+	if (!by_tag) {
+		site->action = GUARD_PIN_ACTION_ALREADY;
+		return;
+	}
+	if (by_tag->status != 0) {
+		site_fail(run, site, by_tag);
+		return;
+	}
+	if (site->pinnable) {
+		snprintf(site->digest, sizeof(site->digest), "%s", by_tag->digest);
+		site->action = GUARD_PIN_ACTION_PINNED;
+		return;
+	}
+	if (strcmp(by_tag->digest, site->ref.digest) == 0) {
+		site->action = GUARD_PIN_ACTION_ALREADY;
+		return;
+	}
+	if (site->digest_start == SIZE_MAX) {
+		site->action = GUARD_PIN_ACTION_SKIPPED;
+		free(site->reason);
+		site->reason = strdup("the digest comes from a --build-arg value, not from the file");
+		return;
+	}
+	snprintf(site->previous, sizeof(site->previous), "%s", site->ref.digest);
+	snprintf(site->digest, sizeof(site->digest), "%s", by_tag->digest);
+	site->action = GUARD_PIN_ACTION_UPDATED;
+}
+
+static int add_site_edit(struct guard_rewrite *rewrite, const struct guard_pin_site *site,
+			 struct guard_error *err)
+{
+	char text[GUARD_DIGEST_MAX + 16];
+
+	if (site->action == GUARD_PIN_ACTION_PINNED && !site->duplicate) {
+		snprintf(text, sizeof(text), "%s@%s", site->add_latest ? ":latest" : "", site->digest);
+		return guard_rewrite_insert(rewrite, site->insert_at, text, err);
+	}
+	if (site->action == GUARD_PIN_ACTION_UPDATED) {
+		snprintf(text, sizeof(text), "@%s", site->digest);
+		return guard_rewrite_replace(rewrite, site->digest_start, site->digest_end, text, err);
+	}
+	return 0;
+}
+
+/* Computes a file's edits and writes the file or its diff. A file with a
+ * failed site is left untouched. */
+static int finish_file(struct guard_pin_run *run, size_t index, struct guard_error *err)
+{
+	struct guard_pin_file *file = &run->files[index];
+	struct guard_rewrite rewrite;
+	struct guard_buf out = GUARD_BUF_INIT(GUARD_PIN_MAX_FILE_SIZE * 2);
+	struct guard_error file_err = GUARD_ERROR_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (file->failed || run->mode == GUARD_PIN_CHECK)
+		return 0;
+	guard_rewrite_init(&rewrite);
+	for (i = 0; i < run->site_count; i++)
+		if (run->sites[i].file == index && add_site_edit(&rewrite, &run->sites[i], err) < 0)
+			goto done;
+	if (rewrite.count == 0) {
+		rc = 0;
+		goto done;
+	}
+	file->changed = true;
+
+	if (run->mode == GUARD_PIN_DIFF) {
+		if (guard_rewrite_diff(&rewrite, file->data, file->len, file->path, &out, err) < 0)
+			goto done;
+		file->diff = guard_buf_detach(&out, NULL);
+		rc = file->diff ? 0 : guard_error_oom(err);
+		goto done;
+	}
+
+	if (guard_rewrite_apply(&rewrite, file->data, file->len, &out, err) < 0)
+		goto done;
+	if (guard_write_atomic(file->write_path, out.data, out.len, &file_err) < 0) {
+		file->failed = true;
+		guard_error_copy(&file->error, &file_err);
+	} else {
+		file->written = true;
+	}
+	rc = 0;
+
+done:
+	guard_buf_release(&out);
+	guard_rewrite_release(&rewrite);
+	return rc;
+}
+
+static void report_errors(const struct guard_pin_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->site_count; i++) {
+		const struct guard_pin_site *site = &run->sites[i];
+
+		if (site->action == GUARD_PIN_ACTION_ERROR)
+			guard_log_error("cannot resolve '%s' (%s) at %s:%u: %s", site->text,
+					site->name ? site->name : site->text,
+					run->files[site->file].path, site->line, site->error.message);
+		else if (site->warning)
+			guard_log_warn("%s:%u: %s", run->files[site->file].path, site->line,
+				       site->warning);
+	}
+	for (i = 0; i < run->file_count; i++) {
+		const struct guard_pin_file *file = &run->files[i];
+
+		if (!file->failed)
+			continue;
+		/* Registry failures were reported with their reference above. */
+		if (file->error.code >= GUARD_ERR_NOTFOUND && file->error.code <= GUARD_ERR_NETWORK)
+			guard_log_hint("'%s' was left unchanged", file->path);
+		else
+			guard_log_error("%s", file->error.message);
+	}
+}
+
+/* The exit class: the most serious failure of any file wins. */
+static enum guard_error_code worst_error(const struct guard_pin_run *run)
+{
+	enum guard_error_code worst = GUARD_OK;
+	size_t i;
+
+	for (i = 0; i < run->file_count; i++)
+		if (run->files[i].failed && run->files[i].error.code > worst)
+			worst = run->files[i].error.code;
+	return worst;
+}
+
+static bool has_findings(const struct guard_pin_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < run->site_count; i++)
+		if (run->sites[i].action == GUARD_PIN_ACTION_UNPINNED)
+			return true;
+	for (i = 0; i < run->file_count; i++)
+		if (run->files[i].diff)
+			return true;
+	return false;
+}
+
+static int write_output(struct guard_pin_run *run, struct guard_error *err)
+{
+	void *handle = NULL;
+	FILE *out;
+	int rc;
+
+	if (guard_options_open_output(&run->opts, &handle, err) < 0)
+		return -1;
+	out = handle;
+	rc = guard_pin_output_write(run, out, err);
+	if (out != stdout) {
+		if (fclose(out) != 0 && rc == 0)
+			rc = guard_error_set(err, GUARD_ERR_IO, "cannot write '%s'", run->opts.output);
+	} else if (fflush(out) != 0 && rc == 0) {
+		rc = guard_error_set(err, GUARD_ERR_IO, "cannot write the results to stdout");
+	}
+	return rc;
+}
+
+static int run_pin(struct guard_pin_run *run, struct guard_error *err)
+{
+	struct request_table table = { 0 };
+	enum guard_error_code worst;
+	size_t i;
+	int rc = -1;
+
+	if (guard_pin_files_load(run, err) < 0 || apply_ignore(run, err) < 0 ||
+	    plan_requests(run, &table, err) < 0 || resolve(run, &table, err) < 0)
+		goto done;
+	for (i = 0; i < run->site_count; i++)
+		decide_site(run, &run->sites[i], &table);
+	undo_failed_files(run);
+	for (i = 0; i < run->file_count; i++)
+		if (finish_file(run, i, err) < 0)
+			goto done;
+
+	report_errors(run);
+	if (write_output(run, err) < 0)
+		goto done;
+
+	worst = worst_error(run);
+	if (worst != GUARD_OK) {
+		/* Already reported: the empty message only carries the class. */
+		guard_error_set(err, worst, "%s", "");
+		goto done;
+	}
+	rc = has_findings(run) ? GUARD_RESULT_FINDINGS : GUARD_RESULT_CLEAN;
+
+done:
+	request_table_release(&table);
+	return rc;
+}
+
 int guard_cmd_pin(int argc, char **argv, struct guard_error *err)
 {
-	(void)argc;
-	(void)argv;
-	return guard_error_set(err, GUARD_ERR_INTERNAL, "'guard pin' is not built yet");
+	struct guard_pin_run run;
+	int rc, i;
+
+	guard_pin_run_init(&run);
+	rc = parse_options(&run, argc, argv, err);
+	if (rc != 0) {
+		guard_pin_run_release(&run);
+		return rc > 0 ? GUARD_RESULT_CLEAN : -1;
+	}
+
+	rc = -1;
+	if (guard_config_load(&run.config, run.opts.config_path, ".", err) < 0 ||
+	    guard_config_apply_options(&run.config, &run.opts, err) < 0)
+		goto done;
+	if (!run.platform && run.config.pin.platform)
+		run.platform = run.config.pin.platform;
+	if (!run.opts.format_set && run.config.format_set && run.config.format != GUARD_FORMAT_SARIF)
+		run.opts.format = run.config.format;
+
+	if (optind >= argc && guard_pin_files_add_path(&run, "Dockerfile", err) < 0)
+		goto done;
+	for (i = optind; i < argc; i++)
+		if (guard_pin_files_add_path(&run, argv[i], err) < 0)
+			goto done;
+	rc = run_pin(&run, err);
+
+done:
+	guard_pin_run_release(&run);
+	return rc;
 }

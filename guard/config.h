@@ -15,7 +15,7 @@ struct guard_string_list {
 	size_t count;
 };
 
-/* How guard talks to registries. */
+/* Registry access settings. */
 struct guard_registry_config {
 	struct guard_mirror_opt *mirrors;	/* HOST -> URL, owned */
 	size_t mirror_count;
@@ -31,7 +31,7 @@ struct guard_scan_config {
 	uint64_t max_file_size;			/* bytes scanned per file, 0 = default */
 };
 
-/* What guard pin leaves alone and its defaults. */
+/* Settings of guard pin: images to leave alone and defaults. */
 struct guard_pin_config {
 	struct guard_string_list ignore;	/* globs on the normalised name; "!" re-includes */
 	unsigned jobs;				/* look-ups in flight, 0 = default */
@@ -54,7 +54,9 @@ void guard_config_release(struct guard_config *config);
 /* Loads explicit_path when given (a missing file is an error), otherwise
  * .guard.yaml at the root of the git work tree containing start_dir (or in
  * start_dir outside git), if there is one. Unknown keys and wrong types are
- * GUARD_ERR_PARSE errors naming the key and the line. */
+ * GUARD_ERR_PARSE errors naming the key and the line. On success the file's
+ * settings replace *config, so call it before guard_config_apply_options;
+ * on failure *config is untouched. */
 int guard_config_load(struct guard_config *config, const char *explicit_path,
 		      const char *start_dir, struct guard_error *err);
 
@@ -62,6 +64,12 @@ int guard_config_load(struct guard_config *config, const char *explicit_path,
  * insecure hosts and CA files are added, format and baseline replace. */
 int guard_config_apply_options(struct guard_config *config,
 			       const struct guard_options *opts, struct guard_error *err);
+
+/* Returns true when pin.ignore excludes an image, given its normalised name
+ * without tag or digest ("docker.io/library/python"). Each pattern is an
+ * fnmatch(3) glob where "*" also matches "/". A leading "!" re-includes what
+ * earlier patterns excluded, and the last matching pattern wins. */
+bool guard_config_pin_ignored(const struct guard_config *config, const char *normalised_name);
 
 int guard_string_list_add(struct guard_string_list *list, const char *value,
 			  struct guard_error *err);

@@ -22,11 +22,16 @@ struct guard_credential {
 /* Looks up the credential for a registry domain as written in a normalised
  * reference ("docker.io" uses the key https://index.docker.io/v1/). Sets
  * *found. A missing or failing credential helper is a warning naming the
- * helper, then *found = false; its "credentials not found" answer is silent.
+ * helper, then *found = false; its "credentials not found" response is silent.
  * Fails only on an unreadable or malformed config file. */
 int guard_credentials_lookup(const char *domain, struct guard_credential *out, bool *found,
 			     struct guard_error *err);
 
 void guard_credential_release(struct guard_credential *credential);
+
+/* The key docker uses for a registry domain in config.json: Docker Hub
+ * ("docker.io", "index.docker.io") is https://index.docker.io/v1/, any other
+ * domain is itself. The result is borrowed from domain or static. */
+const char *guard_credentials_server_key(const char *domain);
 
 #endif

@@ -1,4 +1,5 @@
-/* Findings: redacted secrets, fingerprints and the list report writers use. */
+/* Findings: the redacted preview, fingerprints, and the list every source
+ * appends to. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,12 @@
 #include "digest.h"
 #include "finding.h"
 #include "util.h"
+
+/* Leading characters of the secret that its preview shows: none below 8
+ * bytes, then a quarter of the length, at most 4. So no preview shows more
+ * than a quarter of its secret. */
+#define PREVIEW_MIN_LENGTH 8
+#define PREVIEW_MAX_SHOWN 4
 
 static const char *const severity_names[] = {
 	[GUARD_SEVERITY_LOW] = "low",
@@ -24,8 +31,10 @@ const char *guard_severity_name(enum guard_severity severity)
 
 int guard_severity_parse(const char *name, enum guard_severity *out)
 {
-	for (size_t i = 0; i < GUARD_ARRAY_SIZE(severity_names); i++) {
-		if (name && strcasecmp(name, severity_names[i]) == 0) {
+	size_t i;
+
+	for (i = 0; name && i < GUARD_ARRAY_SIZE(severity_names); i++) {
+		if (strcasecmp(name, severity_names[i]) == 0) {
 			*out = (enum guard_severity)i;
 			return 0;
 		}
@@ -33,60 +42,83 @@ int guard_severity_parse(const char *name, enum guard_severity *out)
 	return -1;
 }
 
-/* Short secrets show fewer characters, so that the preview never gives
- * away most of the value: 4 from 16 bytes up, 2 from 8, none below. */
-static size_t preview_chars(size_t len)
+static size_t preview_prefix_length(const unsigned char *secret, size_t len)
 {
-	if (len >= 16)
-		return 4;
-	if (len >= 8)
-		return 2;
-	return 0;
+	size_t prefix, i;
+
+	if (len < PREVIEW_MIN_LENGTH)
+		return 0;
+	prefix = len / 4;
+	if (prefix > PREVIEW_MAX_SHOWN)
+		prefix = PREVIEW_MAX_SHOWN;
+
+	/* Only printable ASCII reaches the preview, so it never carries a
+	 * control sequence or a broken UTF-8 sequence into a report. */
+	for (i = 0; i < prefix; i++)
+		if (secret[i] < 0x21 || secret[i] > 0x7e)
+			break;
+	return i;
 }
 
 int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t len,
 			     struct guard_error *err)
 {
-	const unsigned char *s = secret;
-	size_t shown = preview_chars(len);
-	size_t n = 0;
+	size_t prefix = preview_prefix_length(secret, len);
+	int n;
 
-	if (guard_sha256_hex(secret, len, f->secret_hash, err) < 0)
-		return -1;
+	n = snprintf(f->preview, sizeof(f->preview), "%.*s\xe2\x80\xa6(%zu %s)", (int)prefix,
+		     (const char *)secret, len, len == 1 ? "char" : "chars");
+	if (n < 0 || (size_t)n >= sizeof(f->preview))
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "secret preview does not fit");
 	f->secret_length = len;
-
-	/* Only printable ASCII reaches the preview, so that it is safe in any
-	 * output format. */
-	for (size_t i = 0; i < shown; i++)
-		f->preview[n++] = (s[i] > 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-	snprintf(f->preview + n, sizeof(f->preview) - n, "\xe2\x80\xa6 (%zu bytes)", len);
-	return 0;
+	return guard_sha256_hex(secret, len, f->secret_hash, err);
 }
 
+/* The source names where the bytes live independently of their position:
+ * the path (or, without one, the origin such as "config.Env") and the
+ * commit or layer that contains them. */
 int guard_finding_fingerprint(struct guard_finding *f, struct guard_error *err)
 {
-	struct guard_sha256 h;
-	char source[GUARD_DIGEST_MAX];
-	const char *parts[3] = { f->loc.path, f->loc.commit, f->loc.layer };
+	const struct guard_location *loc = &f->loc;
+	const char *path = "", *holder = "";
+	size_t path_len, holder_len;
+	char source_hash[65];
+	char *source;
+	int n;
 
-	if (guard_sha256_init(&h, err) < 0)
+	if (loc->path)
+		path = loc->path;
+	else if (loc->origin)
+		path = loc->origin;
+	if (loc->commit)
+		holder = loc->commit;
+	else if (loc->layer)
+		holder = loc->layer;
+	path_len = strlen(path);
+	holder_len = strlen(holder);
+
+	if (!f->rule_id || !f->rule_id[0])
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "finding without a rule id");
+	if (strlen(f->secret_hash) != 64)
+		return guard_error_set(err, GUARD_ERR_INTERNAL,
+				       "finding of rule '%s' has no secret hash", f->rule_id);
+
+	source = malloc(path_len + 1 + holder_len);
+	if (!source)
+		return guard_error_oom(err);
+	memcpy(source, path, path_len);
+	source[path_len] = '\0';
+	memcpy(source + path_len + 1, holder, holder_len);
+	n = guard_sha256_hex(source, path_len + 1 + holder_len, source_hash, err);
+	free(source);
+	if (n < 0)
 		return -1;
-	for (size_t i = 0; i < GUARD_ARRAY_SIZE(parts); i++) {
-		const char *p = parts[i] ? parts[i] : "";
 
-		/* The NUL separates the parts, so "a" + "bc" differs from "ab" + "c". */
-		if (guard_sha256_update(&h, p, strlen(p) + 1, err) < 0) {
-			guard_sha256_release(&h);
-			return -1;
-		}
-	}
-	if (guard_sha256_final(&h, source, err) < 0)
-		return -1;
-
-	/* source is "sha256:<hex>"; 16 hex digits of each hash are plenty to
-	 * tell findings apart and keep the fingerprint readable. */
-	snprintf(f->fingerprint, sizeof(f->fingerprint), "%.40s:%.16s:%.32s",
-		 f->rule_id ? f->rule_id : "", source + 7, f->secret_hash);
+	n = snprintf(f->fingerprint, sizeof(f->fingerprint), "%s:%.16s:%.16s", f->rule_id,
+		     source_hash, f->secret_hash);
+	if (n < 0 || (size_t)n >= sizeof(f->fingerprint))
+		return guard_error_set(err, GUARD_ERR_INTERNAL,
+				       "rule id '%s' is too long for a fingerprint", f->rule_id);
 	return 0;
 }
 
@@ -103,6 +135,9 @@ static int copy_location(struct guard_location *dst, const struct guard_location
 			 struct guard_error *err)
 {
 	*dst = *src;
+	dst->path = dst->commit = dst->author = dst->date = dst->subject = NULL;
+	dst->image = dst->platform = dst->layer = dst->step = dst->origin = NULL;
+
 	if (copy_string(&dst->path, src->path, err) < 0 ||
 	    copy_string(&dst->commit, src->commit, err) < 0 ||
 	    copy_string(&dst->author, src->author, err) < 0 ||
@@ -117,8 +152,49 @@ static int copy_location(struct guard_location *dst, const struct guard_location
 	return 0;
 }
 
-static void release_location(struct guard_location *loc)
+static int findings_grow(struct guard_findings *list, struct guard_error *err)
 {
+	struct guard_finding *items;
+	size_t cap;
+
+	if (list->count < list->cap)
+		return 0;
+	cap = list->cap ? list->cap * 2 : 16;
+	if (cap > SIZE_MAX / sizeof(*items))
+		return guard_error_oom(err);
+	items = realloc(list->items, cap * sizeof(*items));
+	if (!items)
+		return guard_error_oom(err);
+	list->items = items;
+	list->cap = cap;
+	return 0;
+}
+
+int guard_findings_add(struct guard_findings *list, const struct guard_finding *src,
+		       struct guard_error *err)
+{
+	struct guard_finding *dst;
+
+	if (findings_grow(list, err) < 0)
+		return -1;
+
+	dst = &list->items[list->count];
+	*dst = *src;
+	dst->message = NULL;
+	if (copy_string(&dst->message, src->message, err) < 0 ||
+	    copy_location(&dst->loc, &src->loc, err) < 0) {
+		guard_finding_release(dst);
+		return -1;
+	}
+	list->count++;
+	return 0;
+}
+
+void guard_finding_release(struct guard_finding *f)
+{
+	struct guard_location *loc = &f->loc;
+
+	free(f->message);
 	free(loc->path);
 	free(loc->commit);
 	free(loc->author);
@@ -129,58 +205,32 @@ static void release_location(struct guard_location *loc)
 	free(loc->layer);
 	free(loc->step);
 	free(loc->origin);
+	f->message = NULL;
 	memset(loc, 0, sizeof(*loc));
-}
-
-int guard_findings_add(struct guard_findings *list, const struct guard_finding *src,
-		       struct guard_error *err)
-{
-	struct guard_finding *f;
-
-	if (list->count == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct guard_finding *items = reallocarray(list->items, cap, sizeof(*items));
-
-		if (!items)
-			return guard_error_oom(err);
-		list->items = items;
-		list->cap = cap;
-	}
-
-	f = &list->items[list->count];
-	*f = *src;
-	f->message = NULL;
-	memset(&f->loc, 0, sizeof(f->loc));
-	if (copy_string(&f->message, src->message, err) < 0 ||
-	    copy_location(&f->loc, &src->loc, err) < 0) {
-		guard_finding_release(f);
-		return -1;
-	}
-	list->count++;
-	return 0;
-}
-
-void guard_finding_release(struct guard_finding *f)
-{
-	if (!f)
-		return;
-	free(f->message);
-	f->message = NULL;
-	release_location(&f->loc);
 }
 
 void guard_findings_release(struct guard_findings *list)
 {
-	if (!list)
-		return;
-	for (size_t i = 0; i < list->count; i++)
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
 		guard_finding_release(&list->items[i]);
 	free(list->items);
 	list->items = NULL;
-	list->count = 0;
-	list->cap = 0;
+	list->count = list->cap = 0;
 }
 
+void guard_findings_remove(struct guard_findings *list, size_t index)
+{
+	if (index >= list->count)
+		return;
+	guard_finding_release(&list->items[index]);
+	memmove(&list->items[index], &list->items[index + 1],
+		(list->count - index - 1) * sizeof(list->items[0]));
+	list->count--;
+}
+
+/* NULL sorts before any string, so findings without a commit come first. */
 static int compare_strings(const char *a, const char *b)
 {
 	if (!a || !b)
@@ -188,7 +238,7 @@ static int compare_strings(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
-static int compare_numbers(unsigned long a, unsigned long b)
+static int compare_unsigned(unsigned long long a, unsigned long long b)
 {
 	return (a > b) - (a < b);
 }
@@ -199,12 +249,17 @@ static int compare_findings(const void *pa, const void *pb)
 	int c;
 
 	if ((c = compare_strings(a->loc.path, b->loc.path)) != 0 ||
+	    (c = compare_strings(a->loc.origin, b->loc.origin)) != 0 ||
 	    (c = compare_strings(a->loc.commit, b->loc.commit)) != 0 ||
+	    (c = compare_strings(a->loc.image, b->loc.image)) != 0 ||
+	    (c = compare_strings(a->loc.platform, b->loc.platform)) != 0 ||
+	    (c = compare_unsigned((unsigned)a->loc.layer_index, (unsigned)b->loc.layer_index)) != 0 ||
 	    (c = compare_strings(a->loc.layer, b->loc.layer)) != 0 ||
-	    (c = compare_numbers(a->loc.line, b->loc.line)) != 0 ||
-	    (c = compare_numbers(a->loc.column, b->loc.column)) != 0)
+	    (c = compare_unsigned(a->loc.line, b->loc.line)) != 0 ||
+	    (c = compare_unsigned(a->loc.column, b->loc.column)) != 0 ||
+	    (c = compare_strings(a->rule_id, b->rule_id)) != 0)
 		return c;
-	return compare_strings(a->rule_id, b->rule_id);
+	return strcmp(a->fingerprint, b->fingerprint);
 }
 
 void guard_findings_sort(struct guard_findings *list)

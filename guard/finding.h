@@ -62,7 +62,10 @@ struct guard_findings {
 	size_t cap;
 };
 
+/* Returns "low", "medium", "high" or "critical". */
 const char *guard_severity_name(enum guard_severity severity);
+/* Parses a severity name, ignoring case. Returns 0, or -1 for an unknown
+ * name (err-free so that callers word the message for their context). */
 int guard_severity_parse(const char *name, enum guard_severity *out);
 
 /* Fills preview, secret_length and secret_hash from the secret bytes, which
@@ -72,7 +75,10 @@ int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t
 			     struct guard_error *err);
 
 /* Computes f->fingerprint from the rule, the source (path, plus commit or
- * layer) and the secret hash, so it survives line moves and CRLF changes. */
+ * layer) and the secret hash, so it survives line moves and CRLF changes:
+ * "<rule>:<16 hex of sha256(path NUL commit-or-layer)>:<16 hex of the
+ * secret hash>". Without a path the origin ("config.Env") is used instead.
+ * Call it after guard_finding_set_secret and after the location is set. */
 int guard_finding_fingerprint(struct guard_finding *f, struct guard_error *err);
 
 /* Deep-copies src into the list. */
@@ -82,6 +88,9 @@ int guard_findings_add(struct guard_findings *list, const struct guard_finding *
 /* Frees the strings a finding owns. */
 void guard_finding_release(struct guard_finding *f);
 void guard_findings_release(struct guard_findings *list);
+
+/* Releases the finding at index and closes the gap, keeping the order. */
+void guard_findings_remove(struct guard_findings *list, size_t index);
 
 /* Sorts by path, commit, layer, line, column and rule, for stable output. */
 void guard_findings_sort(struct guard_findings *list);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "credentials.h"
 #include "digest.h"
 #include "error.h"
 #include "ref.h"
@@ -57,6 +58,15 @@ typedef int (*guard_blob_fn)(const void *data, size_t len, void *ctx, struct gua
 int guard_registry_get_blob(struct guard_registry *registry, const struct guard_ref *ref,
 			    const char *digest, int64_t size, guard_blob_fn fn, void *ctx,
 			    struct guard_error *err);
+
+/* Looks up the credential for a registry domain; the signature of
+ * guard_credentials_lookup, which is the default. */
+typedef int (*guard_credential_fn)(const char *domain, struct guard_credential *out, bool *found,
+				   struct guard_error *err);
+
+/* Replaces the credential lookup (for tests and for credentials given on the
+ * command line). fn NULL restores the default. */
+void guard_registry_set_credential_fn(struct guard_registry *registry, guard_credential_fn fn);
 
 /* Number of HTTP requests made so far, for benchmarks and -v summaries. */
 uint64_t guard_registry_request_count(const struct guard_registry *registry);

@@ -3,7 +3,10 @@
 #ifndef GUARD_REPORT_H
 #define GUARD_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "buf.h"
 
 #include "cli.h"
 #include "config.h"
@@ -11,7 +14,7 @@
 #include "finding.h"
 #include "scanner.h"
 
-/* What one scan command produced. */
+/* The output of one scan command, before it is filtered and written. */
 struct guard_scan_result {
 	const char *command;		/* "scan context", "scan git", "scan image", "hook pre-push" */
 	const char *target;		/* the folder, range or image scanned */
@@ -21,7 +24,12 @@ struct guard_scan_result {
 	struct guard_string_list problems;	/* what could not be read, one sentence each */
 	enum guard_error_code worst;	/* most serious error class met while scanning */
 	const char *summary;		/* optional extra summary line for stderr, e.g. git counters */
+	enum guard_error_code *problem_codes;	/* class of each problem, owned */
 };
+
+/* Largest report guard writes; a larger one fails with GUARD_ERR_LIMIT. */
+#define GUARD_REPORT_MAX_BYTES ((size_t)512 * 1024 * 1024)
+
 
 void guard_scan_result_init(struct guard_scan_result *result, const char *command,
 			    const char *target);
@@ -36,13 +44,47 @@ int guard_scan_result_problem(struct guard_scan_result *result, const struct gua
 int guard_scan_result_collect(const struct guard_finding *finding, void *ctx,
 			      struct guard_error *err);
 
-/* Ends a scan command: drops findings listed in the baseline, writes a
- * baseline when asked (write_baseline), sorts, writes the report in the
- * chosen format to --output or stdout, prints the summary to stderr, and
- * returns GUARD_RESULT_CLEAN or GUARD_RESULT_FINDINGS, or -1 with err set
- * when something could not be read (that error wins over findings). */
+/* Ends a scan command. Writes a baseline of all findings when
+ * write_baseline is set, drops findings listed in the baseline in use,
+ * sorts, writes the report in the chosen format to --output or stdout, and
+ * prints the summary to stderr. Returns GUARD_RESULT_CLEAN or
+ * GUARD_RESULT_FINDINGS. Returns -1 with err set when something could not
+ * be read, because an incomplete scan must not pass as clean. Each problem
+ * was already printed, so err only states how many there were. */
 int guard_report_finish(struct guard_scan_result *result, const struct guard_options *opts,
 			const struct guard_config *config, const char *write_baseline,
 			struct guard_error *err);
+
+/* Report writers: each appends the whole document to out. text colours
+ * severities with ANSI sequences when color is set. */
+int guard_report_write_text(const struct guard_scan_result *result, bool color,
+			    struct guard_buf *out, struct guard_error *err);
+int guard_report_write_json(const struct guard_scan_result *result, struct guard_buf *out,
+			    struct guard_error *err);
+int guard_report_write_sarif(const struct guard_scan_result *result, struct guard_buf *out,
+			     struct guard_error *err);
+
+/* Length of the valid UTF-8 sequence at s (1 to 4) with its code point
+ * in *cp, or 0 when the bytes are not valid UTF-8 (overlong forms and
+ * surrogates included). */
+size_t guard_report_utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
+
+/* Appends a build step (history created_by) for display: every K=V value
+ * is replaced by "…", because builders record build-arg, ARG and ENV
+ * values there, and the text is cut after max bytes. */
+int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
+			     struct guard_error *err);
+
+struct json_t;
+
+/* Returns a JSON string of s (NULL for JSON null). Bytes that are not
+ * valid UTF-8, such as a Latin-1 file name, become U+FFFD. Returns NULL
+ * only when out of memory. */
+struct json_t *guard_report_json_string(const char *s);
+
+/* Serialises root with two-space indentation and a final newline into a
+ * string the caller frees. */
+int guard_report_dump_json(struct json_t *root, char **text, size_t *len,
+			   struct guard_error *err);
 
 #endif

@@ -1,0 +1,626 @@
+/* Scanning the planned blobs and reporting their findings per commit and
+ * path. Each unique blob is read and scanned once, by a pool of worker
+ * threads that each hold one blob in memory at a time; findings are kept
+ * per blob and then reported for every (commit, path) that introduced it. */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "source_git.h"
+#include "source_git_impl.h"
+#include "util.h"
+
+#define JOBS_MAX 8
+
+/* What the workers share. Each worker claims the next blob with an atomic
+ * counter and writes only that blob's record. */
+struct scan_job {
+	struct guard_git *git;
+	struct guard_scanner *scanner;
+	struct guard_scan_result *result;
+	const uint32_t *list;
+	size_t count;
+	uint64_t max_size;
+	size_t next;			/* atomic */
+	size_t finished;		/* atomic */
+	pthread_mutex_t lock;		/* result problems, failure */
+	bool failed;
+	struct guard_error failure;
+	bool show_progress;
+};
+
+struct scan_worker {
+	struct scan_job *job;
+	git_repository *repo;
+	git_odb *odb;
+	struct guard_scan_stats stats;
+	uint64_t too_large, unreadable, scanned, bytes;
+	uint32_t first_too_large;	/* blob index, WALK_NONE if none */
+	pthread_t thread;
+};
+
+static int collect_blob_finding(const struct guard_finding *finding, void *ctx,
+				struct guard_error *err)
+{
+	struct walk_blob *blob = ctx;
+
+	if (!blob->findings) {
+		blob->findings = calloc(1, sizeof(*blob->findings));
+		if (!blob->findings)
+			return guard_error_oom(err);
+	}
+	return guard_findings_add(blob->findings, finding, err);
+}
+
+static void job_fail(struct scan_job *job, const struct guard_error *err)
+{
+	pthread_mutex_lock(&job->lock);
+	if (!job->failed) {
+		job->failed = true;
+		guard_error_copy(&job->failure, err);
+	}
+	pthread_mutex_unlock(&job->lock);
+}
+
+/* Records a blob that could not be read; the scan goes on but its result
+ * is never clean. */
+static void job_problem(struct scan_job *job, struct walk_blob *blob, const char *cause)
+{
+	struct guard_error problem = GUARD_ERROR_INIT, err = GUARD_ERROR_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), &blob->oid);
+	guard_error_set(&problem, GUARD_ERR_IO, "reading blob %s at '%s': %s", hex,
+			job->git->paths[blob->path], cause);
+	pthread_mutex_lock(&job->lock);
+	if (guard_scan_result_problem(job->result, &problem, &err) < 0 && !job->failed) {
+		job->failed = true;
+		guard_error_copy(&job->failure, &err);
+	}
+	pthread_mutex_unlock(&job->lock);
+}
+
+static int scan_one_blob(struct scan_worker *w, struct walk_blob *blob, struct guard_error *err)
+{
+	struct scan_job *job = w->job;
+	struct guard_location loc;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	int rc;
+
+	if (git_odb_read_header(&size, &type, w->odb, &blob->oid) < 0) {
+		blob->state = BLOB_UNREADABLE;
+		w->unreadable++;
+		job_problem(job, blob, git_error_last() ? git_error_last()->message : "not found");
+		return 0;
+	}
+	if (size > job->max_size) {
+		blob->state = BLOB_TOO_LARGE;
+		w->too_large++;
+		if (w->first_too_large == WALK_NONE)
+			w->first_too_large = (uint32_t)(blob - job->git->blobs);
+		return 0;
+	}
+	if (git_odb_read(&obj, w->odb, &blob->oid) < 0) {
+		blob->state = BLOB_UNREADABLE;
+		w->unreadable++;
+		job_problem(job, blob, git_error_last() ? git_error_last()->message : "not found");
+		return 0;
+	}
+
+	memset(&loc, 0, sizeof(loc));
+	loc.path = job->git->paths[blob->path];
+	rc = guard_scanner_scan(job->scanner, &loc, git_odb_object_data(obj),
+				git_odb_object_size(obj), &w->stats, collect_blob_finding, blob, err);
+	if (rc == 0) {
+		blob->state = BLOB_SCANNED;
+		w->scanned++;
+		w->bytes += git_odb_object_size(obj);
+	}
+	git_odb_object_free(obj);
+	return rc;
+}
+
+static void *scan_worker_run(void *arg)
+{
+	struct scan_worker *w = arg;
+	struct scan_job *job = w->job;
+	struct guard_error err = GUARD_ERROR_INIT;
+	size_t i, finished;
+
+	for (;;) {
+		if (__atomic_load_n(&job->failed, __ATOMIC_RELAXED))
+			break;
+		i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+		if (i >= job->count)
+			break;
+		if (scan_one_blob(w, &job->git->blobs[job->list[i]], &err) < 0) {
+			job_fail(job, &err);
+			break;
+		}
+		finished = __atomic_add_fetch(&job->finished, 1, __ATOMIC_RELAXED);
+		if (job->show_progress && finished % 256 == 0)
+			guard_log_progress("scanning blobs: %zu of %zu", finished, job->count);
+	}
+	return NULL;
+}
+
+static void add_stats(struct guard_scan_stats *sum, const struct guard_scan_stats *part)
+{
+	sum->files_scanned += part->files_scanned;
+	sum->bytes_scanned += part->bytes_scanned;
+	sum->files_binary += part->files_binary;
+	sum->files_too_large += part->files_too_large;
+	sum->files_unreadable += part->files_unreadable;
+	sum->files_ignored += part->files_ignored;
+	sum->findings_allowed += part->findings_allowed;
+	sum->findings_baselined += part->findings_baselined;
+}
+
+static unsigned pick_jobs(unsigned requested, size_t count)
+{
+	long cpus;
+	unsigned jobs = requested;
+
+	if (!jobs) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus < 1 ? 1 : cpus > JOBS_MAX ? JOBS_MAX : (unsigned)cpus;
+	}
+	if (jobs > count)
+		jobs = count ? (unsigned)count : 1;
+	return jobs;
+}
+
+/* Workers beyond the first open their own handle on the repository,
+ * because libgit2 objects must not be used from two threads at once. */
+static int worker_open(struct scan_worker *w, git_repository *main_repo, bool own,
+		       struct guard_error *err)
+{
+	if (own) {
+		if (git_repository_open_ext(&w->repo, git_repository_path(main_repo),
+					    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+			return guard_git_error(err, GUARD_ERR_IO, "opening the repository again");
+	}
+	if (git_repository_odb(&w->odb, own ? w->repo : main_repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
+	return 0;
+}
+
+static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, uint64_t max_size,
+			  unsigned jobs_requested, const uint32_t *list, size_t count,
+			  struct guard_scan_result *result, struct guard_error *err)
+{
+	struct scan_job job;
+	struct scan_worker *workers;
+	unsigned jobs = pick_jobs(jobs_requested, count), i, started = 0;
+	int rc = -1;
+
+	if (count == 0)
+		return 0;
+	memset(&job, 0, sizeof(job));
+	job.git = git;
+	job.scanner = scanner;
+	job.result = result;
+	job.list = list;
+	job.count = count;
+	job.max_size = max_size;
+	job.show_progress = count >= 256;
+	pthread_mutex_init(&job.lock, NULL);
+
+	workers = calloc(jobs, sizeof(*workers));
+	if (!workers) {
+		pthread_mutex_destroy(&job.lock);
+		return guard_error_oom(err);
+	}
+	for (i = 0; i < jobs; i++) {
+		workers[i].job = &job;
+		workers[i].first_too_large = WALK_NONE;
+		if (worker_open(&workers[i], git->repo, i > 0, err) < 0)
+			goto out;
+	}
+	for (i = 1; i < jobs; i++) {
+		if (pthread_create(&workers[i].thread, NULL, scan_worker_run, &workers[i]) != 0) {
+			guard_error_set(&job.failure, GUARD_ERR_INTERNAL, "starting a scan thread failed");
+			job.failed = true;
+			break;
+		}
+		started++;
+	}
+	scan_worker_run(&workers[0]);
+	for (i = 1; i <= started; i++)
+		pthread_join(workers[i].thread, NULL);
+
+	for (i = 0; i < jobs; i++) {
+		add_stats(&result->stats, &workers[i].stats);
+		git->counts.blobs_scanned += workers[i].scanned;
+		git->counts.bytes_scanned += workers[i].bytes;
+		git->counts.blobs_too_large += workers[i].too_large;
+		git->counts.blobs_unreadable += workers[i].unreadable;
+		result->stats.files_too_large += workers[i].too_large;
+		result->stats.files_unreadable += workers[i].unreadable;
+		if (workers[i].first_too_large != WALK_NONE)
+			guard_log_warn("skipped blobs larger than %" PRIu64 " bytes, for example '%s'; "
+				       "raise --max-blob-size to scan them", max_size,
+				       git->paths[git->blobs[workers[i].first_too_large].path]);
+	}
+	if (job.failed) {
+		guard_error_copy(err, &job.failure);
+		goto out;
+	}
+	rc = 0;
+out:
+	guard_log_progress_done();
+	for (i = 0; i < jobs; i++) {
+		git_odb_free(workers[i].odb);
+		git_repository_free(workers[i].repo);
+	}
+	free(workers);
+	pthread_mutex_destroy(&job.lock);
+	return rc;
+}
+
+/* Lists the blobs to scan: first every introduced blob, then (second pass)
+ * the not yet scanned ancestors of introductions that have findings, which
+ * decide whether a finding is new. */
+static int list_blobs(struct guard_git *git, bool ancestors, uint32_t **out, size_t *count,
+		      struct guard_error *err)
+{
+	uint32_t *list = NULL, blob;
+	size_t cap = 0, n = 0, i, j;
+	const struct walk_intro *intro;
+
+	if (!ancestors) {
+		for (i = 0; i < git->blob_count; i++) {
+			if (!git->blobs[i].introduced || git->blobs[i].listed)
+				continue;
+			git->blobs[i].listed = true;
+			if (guard_git_grow((void **)&list, &cap, n, sizeof(*list), err) < 0)
+				goto fail;
+			list[n++] = (uint32_t)i;
+		}
+	} else {
+		for (i = 0; i < git->intro_count; i++) {
+			intro = &git->intros[i];
+			if (!git->blobs[intro->blob].findings)
+				continue;
+			for (j = 0; j < intro->anc_count; j++) {
+				blob = git->ancestors[intro->anc_start + j];
+				if (git->blobs[blob].listed)
+					continue;
+				git->blobs[blob].listed = true;
+				if (guard_git_grow((void **)&list, &cap, n, sizeof(*list), err) < 0)
+					goto fail;
+				list[n++] = blob;
+			}
+		}
+	}
+	*out = list;
+	*count = n;
+	return 0;
+fail:
+	free(list);
+	return -1;
+}
+
+/* A set of strings, for the (path, rule, secret) keys already reported. */
+struct key_set {
+	char **slots;
+	size_t cap, count;
+};
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+/* Takes ownership of key. Returns 1 when it was new, 0 when present. */
+static int key_set_add(struct key_set *set, char *key, struct guard_error *err)
+{
+	size_t i, mask;
+
+	if ((set->count + 1) * 2 > set->cap) {
+		size_t new_cap = set->cap ? set->cap * 2 : 256, j;
+		char **slots = calloc(new_cap, sizeof(*slots));
+
+		if (!slots) {
+			free(key);
+			return guard_error_oom(err);
+		}
+		for (j = 0; j < set->cap; j++) {
+			if (!set->slots[j])
+				continue;
+			for (i = key_hash(set->slots[j]) & (new_cap - 1); slots[i]; i = (i + 1) & (new_cap - 1))
+				;
+			slots[i] = set->slots[j];
+		}
+		free(set->slots);
+		set->slots = slots;
+		set->cap = new_cap;
+	}
+	mask = set->cap - 1;
+	for (i = key_hash(key) & mask; set->slots[i]; i = (i + 1) & mask) {
+		if (strcmp(set->slots[i], key) == 0) {
+			free(key);
+			return 0;
+		}
+	}
+	set->slots[i] = key;
+	set->count++;
+	return 1;
+}
+
+static void key_set_release(struct key_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+}
+
+/* The commit fields of a location, loaded once per commit. */
+struct commit_info {
+	uint32_t node;
+	char hex[GIT_OID_HEXSZ + 1];
+	char *author;
+	char date[48];
+	char *subject;
+};
+
+static void commit_info_release(struct commit_info *info)
+{
+	free(info->author);
+	free(info->subject);
+	info->author = NULL;
+	info->subject = NULL;
+	info->node = WALK_NONE;
+}
+
+/* Formats a git time as ISO 8601 with the author's UTC offset. */
+static void format_git_time(char *out, size_t size, git_time_t seconds, int offset_minutes)
+{
+	time_t local = (time_t)(seconds + (git_time_t)offset_minutes * 60);
+	int offset = (offset_minutes < 0 ? -offset_minutes : offset_minutes) % (24 * 60);
+	struct tm tm;
+	char base[24];
+
+	if (!gmtime_r(&local, &tm) || strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		snprintf(out, size, "%lld", (long long)seconds);
+		return;
+	}
+	snprintf(out, size, "%s%c%02d:%02d", base, offset_minutes < 0 ? '-' : '+', offset / 60,
+		 offset % 60);
+}
+
+static int commit_info_load(struct guard_git *git, struct commit_info *info, uint32_t node,
+			    struct guard_error *err)
+{
+	const git_signature *sig;
+	git_commit *commit = NULL;
+	struct guard_buf author = GUARD_BUF_INIT(4096);
+	const char *summary;
+
+	if (info->node == node)
+		return 0;
+	commit_info_release(info);
+	git_oid_tostr(info->hex, sizeof(info->hex), &git->nodes[node].oid);
+	if (git_commit_lookup(&commit, git->repo, &git->nodes[node].oid) < 0) {
+		guard_git_error(err, GUARD_ERR_IO, "reading commit");
+		return guard_error_prefix(err, "'%s'", info->hex);
+	}
+	sig = git_commit_author(commit);
+	if (guard_buf_printf(&author, err, "%.1000s <%.1000s>", sig->name ? sig->name : "",
+			     sig->email ? sig->email : "") < 0) {
+		git_commit_free(commit);
+		return -1;
+	}
+	info->author = guard_buf_detach(&author, NULL);
+	format_git_time(info->date, sizeof(info->date), sig->when.time, sig->when.offset);
+	summary = git_commit_summary(commit);
+	info->subject = guard_strdup(summary ? summary : "", err);
+	git_commit_free(commit);
+	if (!info->author || !info->subject)
+		return guard_error_oom(err);
+	info->node = node;
+	return 0;
+}
+
+/* Reporting state for one introduction at a time. */
+struct emit_ctx {
+	struct guard_git *git;
+	const struct walk_intro *intro;
+	struct commit_info info;
+	struct key_set reported;
+	guard_finding_fn fn;
+	void *fn_ctx;
+};
+
+/* Reports a finding under the current introduction's commit and path,
+ * unless the same secret was already reported for that path. */
+static int emit_finding(const struct guard_finding *finding, void *ctx, struct guard_error *err)
+{
+	struct emit_ctx *ec = ctx;
+	const struct walk_intro *intro = ec->intro;
+	struct guard_buf key = GUARD_BUF_INIT(8192);
+	struct guard_finding copy;
+	int added;
+
+	if (guard_buf_printf(&key, err, "%s%c%s%c%s", ec->git->paths[intro->path], 0x1f,
+			     finding->rule_id ? finding->rule_id : "", 0x1f, finding->secret_hash) < 0)
+		return -1;
+	added = key_set_add(&ec->reported, guard_buf_detach(&key, NULL), err);
+	if (added <= 0)
+		return added;
+
+	copy = *finding;
+	memset(&copy.loc, 0, sizeof(copy.loc));
+	copy.loc.path = ec->git->paths[intro->path];
+	copy.loc.line = finding->loc.line;
+	copy.loc.column = finding->loc.column;
+	copy.loc.end_column = finding->loc.end_column;
+	if (intro->commit != WALK_NONE) {
+		if (commit_info_load(ec->git, &ec->info, intro->commit, err) < 0)
+			return -1;
+		copy.loc.commit = ec->info.hex;
+		copy.loc.author = ec->info.author;
+		copy.loc.date = ec->info.date;
+		copy.loc.subject = ec->info.subject;
+	}
+	if (guard_finding_fingerprint(&copy, err) < 0)
+		return -1;
+	return ec->fn(&copy, ec->fn_ctx, err);
+}
+
+/* True when a blob this introduction replaces already holds the secret, so
+ * the commit did not add it (a merge taking a parent's line, a rename). */
+static bool secret_in_ancestors(const struct guard_git *git, const struct walk_intro *intro,
+				const struct guard_finding *finding)
+{
+	const struct guard_findings *list;
+	size_t i, j;
+
+	for (i = 0; i < intro->anc_count; i++) {
+		list = git->blobs[git->ancestors[intro->anc_start + i]].findings;
+		if (!list)
+			continue;
+		for (j = 0; j < list->count; j++)
+			if (strcmp(list->items[j].secret_hash, finding->secret_hash) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int emit_all(struct guard_git *git, struct guard_scanner *scanner, guard_finding_fn fn,
+		    void *fn_ctx, struct guard_error *err)
+{
+	struct emit_ctx ec;
+	struct guard_location loc;
+	const struct guard_findings *list;
+	size_t i, j;
+	int rc = 0;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.git = git;
+	ec.info.node = WALK_NONE;
+	ec.fn = fn;
+	ec.fn_ctx = fn_ctx;
+	for (i = 0; rc == 0 && i < git->intro_count; i++) {
+		ec.intro = &git->intros[i];
+		memset(&loc, 0, sizeof(loc));
+		loc.path = git->paths[ec.intro->path];
+		rc = guard_scanner_check_name(scanner, &loc, NULL, 0, emit_finding, &ec, err);
+
+		list = git->blobs[ec.intro->blob].findings;
+		for (j = 0; rc == 0 && list && j < list->count; j++)
+			if (!secret_in_ancestors(git, ec.intro, &list->items[j]))
+				rc = emit_finding(&list->items[j], &ec, err);
+	}
+	commit_info_release(&ec.info);
+	key_set_release(&ec.reported);
+	return rc;
+}
+
+static int format_summary(struct guard_git *git, uint64_t elapsed_ms, uint64_t max_size,
+			  const struct guard_scan_stats *stats, struct guard_error *err)
+{
+	struct guard_buf buf = GUARD_BUF_INIT(4096);
+	const struct guard_git_counts *c = &git->counts;
+
+	if (git->staged)
+		guard_buf_printf(&buf, err, "git: scanned the staged changes, %" PRIu64 " unique blobs",
+				 c->blobs_scanned);
+	else
+		guard_buf_printf(&buf, err, "git: walked %" PRIu64 " commits, scanned %" PRIu64
+				 " unique blobs", c->commits, c->blobs_scanned);
+	guard_buf_printf(&buf, err, " (%.1f MiB) in %.2f s", (double)c->bytes_scanned / 1048576.0,
+			 (double)elapsed_ms / 1000.0);
+	if (c->blobs_too_large)
+		guard_buf_printf(&buf, err, "; skipped %" PRIu64 " blobs over %" PRIu64 " bytes",
+				 c->blobs_too_large, max_size);
+	if (stats->files_binary)
+		guard_buf_printf(&buf, err, "; %" PRIu64 " binary blobs not scanned",
+				 stats->files_binary);
+	if (c->blobs_unreadable)
+		guard_buf_printf(&buf, err, "; %" PRIu64 " blobs could not be read",
+				 c->blobs_unreadable);
+	if (c->shallow)
+		guard_buf_printf(&buf, err, "; history is incomplete (shallow clone)");
+	free(git->summary);
+	git->summary = guard_buf_detach(&buf, NULL);
+	return git->summary ? 0 : guard_error_oom(err);
+}
+
+int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
+		   const struct guard_git_scan_options *options,
+		   struct guard_scan_result *result, struct guard_error *err)
+{
+	uint64_t max_size = options && options->max_blob_size ? options->max_blob_size
+							      : GUARD_GIT_MAX_BLOB_SIZE_DEFAULT;
+	unsigned jobs = options ? options->jobs : 0;
+	uint32_t *list = NULL;
+	size_t count = 0;
+	int pass, rc;
+
+	if (git->counts.shallow)
+		guard_log_warn("history is incomplete: this is a shallow clone, so commits before "
+			       "its boundary are not scanned; run 'git fetch --unshallow' to scan them");
+	for (pass = 0; pass < 2; pass++) {
+		if (list_blobs(git, pass == 1, &list, &count, err) < 0)
+			return -1;
+		rc = scan_blob_list(git, scanner, max_size, jobs, list, count, result, err);
+		free(list);
+		list = NULL;
+		if (rc < 0)
+			return -1;
+	}
+	if (emit_all(git, scanner, guard_scan_result_collect, result, err) < 0)
+		return -1;
+	if (format_summary(git, guard_now_ms() - git->started_ms, max_size, &result->stats, err) < 0)
+		return -1;
+	result->summary = git->summary;
+	return 0;
+}
+
+int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_options *ro,
+			  struct guard_error *err)
+{
+	struct guard_git_scan_options scan_options = ro->scan;
+	struct guard_config config;
+	struct guard_scanner *scanner = NULL;
+	struct guard_scan_result result;
+	const char *workdir = git_repository_workdir(git->repo);
+	int rc = -1;
+
+	guard_config_init(&config);
+	guard_scan_result_init(&result, ro->command, ro->target);
+	result.root = workdir;
+	if (guard_config_load(&config, ro->options->config_path, workdir ? workdir : ".", err) < 0 ||
+	    guard_config_apply_options(&config, ro->options, err) < 0)
+		goto out;
+	if (!scan_options.max_blob_size)
+		scan_options.max_blob_size = config.scan.max_file_size;
+	if (guard_scanner_new(&scanner, &config.scan, err) < 0)
+		goto out;
+	if (guard_git_scan(git, scanner, &scan_options, &result, err) < 0)
+		goto out;
+	rc = guard_report_finish(&result, ro->options, &config, ro->write_baseline, err);
+out:
+	guard_scanner_free(scanner);
+	guard_scan_result_release(&result);
+	guard_config_release(&config);
+	return rc;
+}

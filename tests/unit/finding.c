@@ -1,0 +1,174 @@
+/* Findings: previews, fingerprints, the list, severities and the report
+ * helpers that keep secrets and odd bytes out of output. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "finding.h"
+#include "report.h"
+#include "tap.h"
+
+static void check_preview(const char *secret, const char *want)
+{
+	struct guard_finding f;
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	memset(&f, 0, sizeof(f));
+	TAP_IS_INT(guard_finding_set_secret(&f, secret, strlen(secret), &err), 0,
+		   "set secret of length %zu", strlen(secret));
+	TAP_IS_STR(f.preview, want, "preview of a %zu-byte secret", strlen(secret));
+}
+
+static void test_previews(void)
+{
+	struct guard_finding f;
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	check_preview("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_\xe2\x80\xa6(40 chars)");
+	check_preview("x", "\xe2\x80\xa6(1 char)");
+	check_preview("hunter2", "\xe2\x80\xa6(7 chars)");
+	check_preview("hunter22", "hu\xe2\x80\xa6(8 chars)");
+	check_preview("abcdefghijkl", "abc\xe2\x80\xa6(12 chars)");
+	check_preview("abcdefghijklmnop", "abcd\xe2\x80\xa6(16 chars)");
+	check_preview("ab\ncdefghijklmnop", "ab\xe2\x80\xa6(17 chars)");
+	check_preview("\xc3\xa9\xc3\xa9secretsecret", "\xe2\x80\xa6(16 chars)");
+
+	memset(&f, 0, sizeof(f));
+	guard_finding_set_secret(&f, "abc", 3, &err);
+	TAP_IS_STR(f.secret_hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		   "secret hash is the SHA-256 of the bytes");
+	TAP_IS_INT(f.secret_length, 3, "secret length");
+}
+
+static void make_finding(struct guard_finding *f, const char *path, unsigned line,
+			 const char *commit, const char *secret)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	memset(f, 0, sizeof(*f));
+	f->rule_id = "test-rule";
+	f->loc.path = (char *)path;
+	f->loc.line = line;
+	f->loc.commit = (char *)commit;
+	guard_finding_set_secret(f, secret, strlen(secret), &err);
+	guard_finding_fingerprint(f, &err);
+}
+
+static void test_fingerprints(void)
+{
+	struct guard_finding a, b;
+	struct guard_error err = GUARD_ERROR_INIT;
+	char first[96];
+
+	make_finding(&a, "src/app.py", 3, NULL, "s3cr3tvalue123456");
+	memcpy(first, a.fingerprint, sizeof(first));
+	TAP_IS_INT(strlen(a.fingerprint), strlen("test-rule:") + 16 + 1 + 16, "fingerprint length");
+	TAP_OK(strncmp(a.fingerprint, "test-rule:", 10) == 0, "fingerprint starts with the rule");
+
+	make_finding(&b, "src/app.py", 99, NULL, "s3cr3tvalue123456");
+	b.loc.column = 40;
+	guard_finding_fingerprint(&b, &err);
+	TAP_IS_STR(b.fingerprint, first, "fingerprint survives a line and column move");
+
+	make_finding(&b, "src/other.py", 3, NULL, "s3cr3tvalue123456");
+	TAP_OK(strcmp(b.fingerprint, first) != 0, "another path changes the fingerprint");
+	make_finding(&b, "src/app.py", 3, NULL, "s3cr3tvalue123457");
+	TAP_OK(strcmp(b.fingerprint, first) != 0, "another secret changes the fingerprint");
+	make_finding(&b, "src/app.py", 3, "0123456789abcdef0123456789abcdef01234567", "s3cr3tvalue123456");
+	TAP_OK(strcmp(b.fingerprint, first) != 0, "a commit changes the fingerprint");
+
+	/* "a" + "\0" + "bc" must differ from "ab" + "\0" + "c". */
+	make_finding(&a, "a", 1, "bc", "s3cr3tvalue123456");
+	make_finding(&b, "ab", 1, "c", "s3cr3tvalue123456");
+	TAP_OK(strcmp(a.fingerprint, b.fingerprint) != 0, "path and commit are separated");
+
+	memset(&a, 0, sizeof(a));
+	a.rule_id = "test-rule";
+	TAP_IS_INT(guard_finding_fingerprint(&a, &err), -1, "no fingerprint without a secret hash");
+}
+
+static void test_list(void)
+{
+	struct guard_findings list = { NULL, 0, 0 };
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct guard_finding f;
+	char path[32];
+	int i, sorted = 1;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(path, sizeof(path), "dir/file%02d", (i * 7) % 40);
+		make_finding(&f, path, (unsigned)(40 - i), NULL, "s3cr3tvalue123456");
+		f.message = "note";
+		TAP_IS_INT(guard_findings_add(&list, &f, &err), 0, "add finding %d", i);
+	}
+	TAP_IS_INT(list.count, 40, "forty findings");
+	TAP_OK(list.items[0].loc.path != f.loc.path, "the list owns a copy of the path");
+	TAP_IS_STR(list.items[0].message, "note", "message copied");
+
+	guard_findings_sort(&list);
+	for (i = 1; i < 40; i++)
+		if (strcmp(list.items[i - 1].loc.path, list.items[i].loc.path) > 0)
+			sorted = 0;
+	TAP_OK(sorted, "sorted by path");
+
+	guard_findings_remove(&list, 0);
+	TAP_IS_INT(list.count, 39, "remove drops one");
+	TAP_IS_STR(list.items[0].loc.path, "dir/file01", "remove keeps the order");
+	guard_findings_release(&list);
+	TAP_IS_INT(list.count, 0, "release empties the list");
+}
+
+static void test_severities(void)
+{
+	enum guard_severity s = GUARD_SEVERITY_LOW;
+
+	TAP_IS_STR(guard_severity_name(GUARD_SEVERITY_CRITICAL), "critical", "critical name");
+	TAP_IS_STR(guard_severity_name(GUARD_SEVERITY_LOW), "low", "low name");
+	TAP_IS_INT(guard_severity_parse("HIGH", &s), 0, "parse ignores case");
+	TAP_IS_INT(s, GUARD_SEVERITY_HIGH, "HIGH parses to high");
+	TAP_IS_INT(guard_severity_parse("severe", &s), -1, "unknown severity rejected");
+	TAP_IS_INT(guard_severity_parse(NULL, &s), -1, "NULL severity rejected");
+}
+
+static void check_step(const char *step, const char *want)
+{
+	struct guard_buf out = GUARD_BUF_INIT(4096);
+
+	TAP_IS_INT(guard_report_redact_step(step, 200, &out, NULL), 0, "redact '%s'", step);
+	TAP_IS_STR(out.data, want, "redacted '%s'", step);
+	guard_buf_release(&out);
+}
+
+static void test_steps(void)
+{
+	check_step("RUN |2 NPM_TOKEN=npm_abc123 MODE=prod /bin/sh -c npm ci # buildkit",
+		   "RUN |2 NPM_TOKEN=\xe2\x80\xa6 MODE=\xe2\x80\xa6 /bin/sh -c npm ci # buildkit");
+	check_step("/bin/sh -c #(nop)  ENV API_KEY=\"a b c\" OTHER=1",
+		   "/bin/sh -c #(nop)  ENV API_KEY=\xe2\x80\xa6 OTHER=\xe2\x80\xa6");
+	check_step("ARG TOKEN", "ARG TOKEN");
+	check_step("ARG TOKEN= X=", "ARG TOKEN= X=");
+	check_step("RUN make CFLAGS=-O2", "RUN make CFLAGS=\xe2\x80\xa6");
+	check_step("COPY a=b /x", "COPY a=\xe2\x80\xa6 /x");
+}
+
+static void test_utf8(void)
+{
+	unsigned long cp = 0;
+
+	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xc3\xa9", 2, &cp), 2, "two-byte sequence");
+	TAP_IS_INT(cp, 0xe9, "code point of e acute");
+	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xc0\xaf", 2, &cp), 0, "overlong rejected");
+	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0, "surrogate rejected");
+	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xe2\x80", 2, &cp), 0, "truncated rejected");
+	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xf0\x9f\x94\x91", 4, &cp), 4, "four-byte sequence");
+}
+
+int main(void)
+{
+	test_previews();
+	test_fingerprints();
+	test_list();
+	test_severities();
+	test_steps();
+	test_utf8();
+	return tap_done();
+}
