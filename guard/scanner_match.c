@@ -10,7 +10,7 @@
 #include "util.h"
 
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
- * the end of a secret sees the real next byte. */
+ * the end of a secret reads the real next byte. */
 #define WINDOW_MARGIN 64
 
 #define URL_RUN_MAX (64 * 1024)
