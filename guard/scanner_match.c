@@ -16,6 +16,7 @@
 #define URL_RUN_MAX (64 * 1024)
 #define JSON_STRING_MAX (256 * 1024)
 #define DECODE_RUN_MAX (1024 * 1024)
+#define DECODE_RUN_OVERLAP (64 * 1024)
 
 #define FINDINGS_MAX 10000
 
@@ -284,19 +285,15 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
-/* Decodes the base64 run [start, end) and scans the result when it is
- * text. A run longer than DECODE_RUN_MAX is decoded from its start only. */
-static int decode_base64_run(struct level *lv, size_t start, size_t end)
+/* Decodes len base64 characters at s and scans the result when it is text;
+ * findings are reported at [start, end), the whole run. */
+static int decode_base64_piece(struct level *lv, const char *s, size_t len, size_t start,
+			       size_t end)
 {
-	const char *s = lv->text + start;
-	size_t len = end - start;
 	unsigned char probe[48];
-	size_t n;
+	size_t n, cap = len / 4 * 3 + 3;
 	char *decoded;
 
-
-	if (len > DECODE_RUN_MAX)
-		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
 	if (!looks_like_base64(s, len))
 		return 0;
 
@@ -305,10 +302,10 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 	if (n == SIZE_MAX || n == 0 || !guard_decode_is_text(probe, n))
 		return 0;
 
-	decoded = malloc(len / 4 * 3 + 3);
+	decoded = malloc(cap);
 	if (!decoded)
 		return guard_error_oom(lv->run->err);
-	n = guard_decode_base64(s, len, (unsigned char *)decoded, len / 4 * 3 + 3);
+	n = guard_decode_base64(s, len, (unsigned char *)decoded, cap);
 	if (n == SIZE_MAX || !guard_decode_is_text(decoded, n)) {
 		guard_wipe(decoded, n == SIZE_MAX ? 0 : n);
 		free(decoded);
@@ -319,6 +316,26 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 		return -1;
 	}
 	free(decoded);
+	return 0;
+}
+
+/* Decodes the base64 run [start, end) in pieces of at most DECODE_RUN_MAX
+ * characters that overlap by DECODE_RUN_OVERLAP, so that memory stays
+ * bounded and a secret that crosses a piece boundary is still whole in one
+ * piece. Every piece starts at a multiple of 4 characters into the run. */
+static int decode_base64_run(struct level *lv, size_t start, size_t end)
+{
+	const size_t step = DECODE_RUN_MAX - DECODE_RUN_OVERLAP;
+	size_t total = end - start;
+
+	for (size_t offset = 0; offset < total; offset += step) {
+		size_t len = total - offset < DECODE_RUN_MAX ? total - offset : DECODE_RUN_MAX;
+
+		if (decode_base64_piece(lv, lv->text + start + offset, len, start, end) < 0)
+			return -1;
+		if (offset + len == total)
+			break;
+	}
 	return 0;
 }
 
@@ -350,7 +367,7 @@ static int decode_base64_runs(struct level *lv)
 		end = last + 1;
 		while (end < lv->len && base64_chars[t[end]])
 			end++;
-		while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
+		while (end < lv->len && t[end] == '=')
 			end++;
 		if (decode_base64_run(lv, start, end) < 0)
 			return -1;
