@@ -16,16 +16,6 @@
 
 #define PIN_MAX_JOBS 256
 
-/* NOTE: weak until ref.c and registry.c are merged; run_pin checks that
- * they are linked before it uses them. */
-#pragma weak guard_ref_parse
-#pragma weak guard_ref_release
-#pragma weak guard_ref_canonical
-#pragma weak guard_ref_repository
-#pragma weak guard_registry_new
-#pragma weak guard_registry_free
-#pragma weak guard_registry_resolve_all
-#pragma weak guard_registry_request_count
 
 static const char pin_help[] =
 	"usage: guard pin [options] [PATH...]\n"
@@ -657,10 +647,6 @@ static int run_pin(struct guard_pin_run *run, struct guard_error *err)
 	size_t i;
 	int rc = -1;
 
-	if (!guard_ref_parse || !guard_ref_canonical || !guard_ref_repository ||
-	    !guard_registry_new || !guard_registry_resolve_all)
-		return guard_error_set(err, GUARD_ERR_INTERNAL,
-				       "guard pin needs the registry client, which this build lacks");
 	if (guard_pin_files_load(run, err) < 0 || apply_ignore(run, err) < 0 ||
 	    plan_requests(run, &table, err) < 0 || resolve(run, &table, err) < 0)
 		goto done;

@@ -20,7 +20,7 @@ enum guard_text_encoding guard_decode_sniff_utf16(const void *data, size_t len,
 		*bom_len = 2;
 		return GUARD_TEXT_UTF16BE;
 	}
-	if (pairs == 0)
+	if (pairs == 0 || !memchr(p, 0, n))
 		return GUARD_TEXT_BYTES;
 
 	for (size_t i = 0; i + 1 < n; i += 2) {

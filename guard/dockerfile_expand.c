@@ -210,37 +210,38 @@ void df_expansion_release(struct df_expansion *x)
 	memset(x, 0, sizeof(*x));
 }
 
-static bool glob_match_at(const char *p, const char *t, size_t n, char escape)
-{
-	while (*p) {
-		if (*p == '*') {
-			for (size_t k = 0; k <= n; k++) {
-				if (glob_match_at(p + 1, t + k, n - k, escape))
-					return true;
-			}
-			return false;
-		}
-		if (n == 0)
-			return false;
-		if (*p == '?') {
-			p++;
-		} else {
-			if (*p == escape && p[1])
-				p++;
-			if (*p != *t)
-				return false;
-			p++;
-		}
-		t++;
-		n--;
-	}
-	return n == 0;
-}
-
+/* Matches with one backtracking point (the last '*'), which keeps the
+ * work at O(pattern * text) whatever the pattern. */
 bool df_glob_match(const char *pattern, const char *text, size_t text_len, char escape)
 {
-	return glob_match_at(pattern, text, text_len, escape);
+	const char *p = pattern;
+	const char *star = NULL;
+	size_t t = 0, star_t = 0;
+
+	while (t < text_len) {
+		if (*p == '*') {
+			star = ++p;
+			star_t = t;
+			continue;
+		}
+		if (*p && (*p == '?' || (*p == escape && p[1] ? p[1] : *p) == text[t])) {
+			p += (*p == escape && p[1]) ? 2 : 1;
+			t++;
+			continue;
+		}
+		if (!star)
+			return false;
+		p = star;
+		t = ++star_t;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
 }
+
+/* Values longer than this are not matched against patterns, which keeps
+ * ${V#p} and ${V/p/r} at a bounded cost. */
+#define PATTERN_VALUE_MAX 4096
 
 /* The lexer state for one word. */
 struct lexer {
@@ -327,6 +328,10 @@ static int apply_trim(struct lexer *lx, struct df_expansion *x, const struct df_
 
 	if (!var || !var->set)
 		return use_value(lx, x, var, name);
+	if (var->value.len > PATTERN_VALUE_MAX)
+		return guard_error_set(lx->err, GUARD_ERR_LIMIT,
+				       "ARG '%s' is longer than %d bytes, the limit for pattern substitution",
+				       name, PATTERN_VALUE_MAX);
 	v = &var->value;
 	n = v->len;
 	for (size_t step = 0; step <= n; step++) {
@@ -353,6 +358,10 @@ static int apply_replace(struct lexer *lx, struct df_expansion *x, const struct 
 
 	if (!var || !var->set)
 		return use_value(lx, x, var, name);
+	if (var->value.len > PATTERN_VALUE_MAX)
+		return guard_error_set(lx->err, GUARD_ERR_LIMIT,
+				       "ARG '%s' is longer than %d bytes, the limit for pattern substitution",
+				       name, PATTERN_VALUE_MAX);
 	v = &var->value;
 	while (i < v->len) {
 		size_t k = 0;

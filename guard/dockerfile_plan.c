@@ -11,9 +11,9 @@
  * - anything else built from ARGs (python:${PY}, or a --build-arg value
  *   that replaced the default): after the reference on its line, with a
  *   warning. For a --build-arg override the default no longer decides the
- *   image, so it is not edited; the digest pins the build that was
- *   described and the warning says a build without the override gets it
- *   too. */
+ *   image, so it is not edited. The digest pins the build that was
+ *   described, and the warning tells that a build without the override
+ *   gets it too. */
 #include "dockerfile_int.h"
 
 #include <ctype.h>
@@ -26,12 +26,7 @@
 #include "ref.h"
 #include "util.h"
 
-/* NOTE: weak until ref.c is merged; without it only check_reference's
- * basic checks run. */
-#pragma weak guard_ref_parse
-#pragma weak guard_ref_release
-
-/* Where an ARG default is written: the pin site for FROM $NAME. */
+/* The location of an ARG default value: the pin site for FROM $NAME. */
 struct arg_site {
 	char *name;
 	size_t start, end;	/* the default without its quotes */
@@ -44,6 +39,8 @@ struct work {
 	bool expanded;
 	size_t line_end;	/* after the reference on its line, inside a closing quote */
 	size_t ins_start, ins_end;
+	const char *override;	/* first ARG the value of which came from --build-arg */
+	bool override_hides_digest; /* and its default in the file has a digest */
 };
 
 struct plan {
@@ -51,7 +48,9 @@ struct plan {
 	const struct guard_dockerfile_options *opts;
 	struct guard_error *err;
 	struct df_env global;
-	struct df_env stage;
+	struct df_env stage;	/* the current stage */
+	struct df_env *saved;	/* the scopes of the stages before it */
+	size_t saved_count;
 	struct arg_site *sites;
 	size_t site_count;
 	char **platform_users;	/* ARGs used by FROM --platform */
@@ -157,17 +156,65 @@ static int expand_into(struct plan *p, size_t i, size_t ins, size_t from, size_t
 	if (df_expand(t, from, to - from, p->df->escape, env, &w->x, &sub) < 0)
 		return skip(p, img, "%s", sub.message);
 	w->expanded = true;
+	for (size_t d = 0; d < w->x.dep_count && !w->override; d++) {
+		const struct df_var *var = df_env_find(env, w->x.deps[d]);
+
+		if (var && var->overridden) {
+			w->override = w->x.deps[d];
+			w->override_hides_digest =
+				var->default_start != DF_NOSRC &&
+				memchr(p->df->data + var->default_start, '@',
+				       var->default_end - var->default_start) != NULL;
+		}
+	}
 	img->expanded = guard_strdup(w->x.out.s, p->err);
 	return img->expanded ? 0 : -1;
 }
 
-static bool is_stage_name(const struct plan *p, const char *name, size_t before)
+/* Returns the index of the last stage before `before` named name (in
+ * any case), or SIZE_MAX. */
+static size_t stage_index(const struct plan *p, const char *name, size_t before)
 {
+	size_t found = SIZE_MAX;
+
 	for (size_t i = 0; i < p->df->stage_count && i < before; i++) {
 		if (p->df->stages[i].name && strcasecmp(p->df->stages[i].name, name) == 0)
-			return true;
+			found = i;
 	}
-	return false;
+	return found;
+}
+
+static bool is_stage_name(const struct plan *p, const char *name, size_t before)
+{
+	return stage_index(p, name, before) != SIZE_MAX;
+}
+
+/* Starts the scope of a new stage. A stage built on an earlier one sees
+ * the ARG and ENV values declared there, as BuildKit passes them on. */
+static int enter_stage(struct plan *p, size_t base)
+{
+	size_t n = p->df->stage_count;
+	struct df_env *saved = realloc(p->saved, (n + 1) * sizeof(*saved));
+
+	if (!saved)
+		return guard_error_oom(p->err);
+	p->saved = saved;
+	memset(&saved[n], 0, sizeof(saved[n]));
+	if (n > 0) {
+		saved[n - 1] = p->stage;
+		memset(&p->stage, 0, sizeof(p->stage));
+	}
+	p->saved_count = n;
+	if (base == SIZE_MAX)
+		return 0;
+	for (size_t i = 0; i < saved[base].count; i++) {
+		struct df_var var;
+
+		if (df_var_copy(&var, &saved[base].vars[i], p->err) < 0 ||
+		    df_env_put(&p->stage, &var, p->err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int add_site(struct plan *p, const char *name, size_t start, size_t end, bool is_env)
@@ -311,6 +358,7 @@ static int read_from(struct plan *p, size_t ins)
 	struct guard_dockerfile_image *img;
 	struct guard_dockerfile_stage *stages;
 	size_t i = p->df->image_count;
+	size_t base;
 	char *name = NULL;
 
 	for (size_t f = 0; f < in->flag_count; f++) {
@@ -351,8 +399,10 @@ static int read_from(struct plan *p, size_t ins)
 			return -1;
 		}
 	}
-	if (img->expanded && is_stage_name(p, img->expanded, p->df->stage_count) &&
-	    skip(p, img, "stage '%s' defined earlier", img->expanded) < 0)
+	base = img->expanded ? stage_index(p, img->expanded, p->df->stage_count) : SIZE_MAX;
+	if (base != SIZE_MAX && skip(p, img, "stage '%s' defined earlier", img->expanded) < 0)
+		goto fail;
+	if (enter_stage(p, base) < 0)
 		goto fail;
 	stages = realloc(p->df->stages, (p->df->stage_count + 1) * sizeof(*stages));
 	if (!stages) {
@@ -363,7 +413,6 @@ static int read_from(struct plan *p, size_t ins)
 	stages[p->df->stage_count].name = name;
 	stages[p->df->stage_count].instruction = ins;
 	p->df->stage_count++;
-	df_env_release(&p->stage);
 	return 0;
 fail:
 	free(name);
@@ -525,7 +574,9 @@ static bool shared(const struct plan *p, const char *name, const char *expanded)
 		const struct guard_dockerfile_image *img = &p->df->images[i];
 		const struct work *w = &p->work[i];
 
-		if (!w->expanded || img->action == GUARD_DOCKERFILE_SKIP)
+		/* Images that are or will be skipped get no digest. */
+		if (!w->expanded || img->action == GUARD_DOCKERFILE_SKIP || w->x.missing ||
+		    w->x.platform || w->x.required || img->expanded[0] == '\0')
 			continue;
 		if (df_names_has(w->x.deps, w->x.dep_count, name) && strcmp(img->expanded, expanded) != 0)
 			return true;
@@ -542,19 +593,6 @@ static const struct arg_site *owner_of(const struct plan *p, size_t offset)
 	return NULL;
 }
 
-static const char *first_overridden(const struct plan *p, const struct work *w)
-{
-	for (size_t d = 0; d < w->x.dep_count; d++) {
-		const struct df_var *var = df_env_find(&p->global, w->x.deps[d]);
-
-		if (!var)
-			var = df_env_find(&p->stage, w->x.deps[d]);
-		if (var && var->overridden)
-			return w->x.deps[d];
-	}
-	return NULL;
-}
-
 /* Chooses where the digest of a reference built from ARGs goes. */
 static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struct work *w)
 {
@@ -562,7 +600,7 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	size_t last = out->src[out->len - 1];
 	bool single = w->x.expressions == 1 && w->x.literals == 0;
 	const struct arg_site *owner = last == DF_NOSRC ? NULL : owner_of(p, last);
-	const char *override = first_overridden(p, w);
+	const char *override = w->override;
 	bool contiguous = last != DF_NOSRC;
 
 	for (size_t k = 1; k < out->len && contiguous; k++)
@@ -578,6 +616,11 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 		img->insert_at = last + 1;
 		return 0;
 	}
+	/* A digest after the expression would follow the default's own
+	 * digest in a build without the --build-arg. */
+	if (override && w->override_hides_digest)
+		return skip(p, img, "ARG '%s' has a digest in its default; pin the --build-arg value "
+			    "where it is set", override);
 	img->site = GUARD_DOCKERFILE_SITE_AFTER_EXPRESSION;
 	img->insert_at = w->line_end;
 	if (override)
@@ -587,68 +630,25 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	for (size_t d = 0; d < w->x.dep_count; d++) {
 		if (shared(p, w->x.deps[d], img->expanded))
 			return set_text(&img->warning, p->err,
-					"ARG '%s' also feeds another reference, so the digest goes "
-					"after the reference; changing the ARG needs a new pin",
+					"'%s' also feeds another reference, so the digest goes after "
+					"the reference and changing its value needs a new pin",
 					w->x.deps[d]);
 	}
 	return set_text(&img->warning, p->err,
-			"built from ARG '%s'; changing the ARG needs a new pin",
+			"the reference is built from '%s', so changing its value needs a new pin",
 			w->x.dep_count ? w->x.deps[0] : "?");
 }
 
-/* Finds the tag and digest of a reference and rejects what no registry
- * accepts: blanks, quotes, an empty name, an upper-case repository, a bad
- * tag. guard_ref_parse checks the full grammar. */
-static int check_reference(const char *text, bool *has_tag, bool *has_digest,
-			   struct guard_error *why)
-{
-	const char *at = strchr(text, '@');
-	size_t name_len = at ? (size_t)(at - text) : strlen(text);
-	const char *slash = memchr(text, '/', name_len);
-	const char *last = text;
-	const char *colon;
-
-	for (const char *c = text; *c; c++) {
-		if (isspace((unsigned char)*c) || strchr("\"'$\\", *c))
-			return guard_error_set(why, GUARD_ERR_PARSE, "invalid character '%c'", *c);
-	}
-	for (size_t k = 0; k < name_len; k++) {
-		if (text[k] == '/')
-			last = text + k + 1;
-	}
-	colon = memchr(last, ':', name_len - (size_t)(last - text));
-	*has_digest = at != NULL;
-	*has_tag = colon != NULL;
-	if (name_len == 0 || text[0] == '/' || text[0] == ':')
-		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "missing repository name");
-	for (const char *c = slash ? slash : text; c < (colon ? colon : text + name_len); c++) {
-		if (isupper((unsigned char)*c))
-			return guard_error_set(why, GUARD_ERR_PARSE, "%s",
-					       "repository name must be lowercase");
-	}
-	if (colon) {
-		size_t tag_len = name_len - (size_t)(colon + 1 - text);
-
-		if (tag_len == 0 || tag_len > 128 || colon[1] == '.' || colon[1] == '-' ||
-		    strspn(colon + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") <
-			    tag_len)
-			return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid tag");
-	}
-	if (at && (strlen(at + 1) < 2 || !strchr(at + 1, ':')))
-		return guard_error_set(why, GUARD_ERR_PARSE, "%s", "invalid digest");
-	return 0;
-}
-
 /* A literal reference that no registry accepts fails the parse, as it
- * fails the build; one built from ARGs is skipped, since other values
+ * fails the build. One built from ARGs is skipped, because other values
  * may make it valid. */
 static int reject_reference(struct plan *p, struct guard_dockerfile_image *img,
 			    const struct guard_error *why)
 {
 	if (p->work[img - p->df->images].x.expressions > 0)
-		return skip(p, img, "invalid reference after ARG substitution: %s", why->message);
-	return guard_error_set(p->err, GUARD_ERR_PARSE, "%s:%u: invalid reference '%s': %s",
-			       p->df->path, img->line, img->expanded, why->message);
+		return skip(p, img, "after ARG substitution: %s", why->message);
+	return guard_error_set(p->err, GUARD_ERR_PARSE, "%s:%u: %s", p->df->path, img->line,
+			       why->message);
 }
 
 static int decide_pinned(struct plan *p, struct guard_dockerfile_image *img, struct work *w)
@@ -691,12 +691,11 @@ static int decide(struct plan *p, size_t i)
 	if (img->kind == GUARD_DOCKERFILE_REF_FROM && strcmp(img->expanded, "scratch") == 0)
 		return skip(p, img, "%s", "scratch is the empty image");
 
-	if (guard_ref_parse && guard_ref_parse(&ref, img->expanded, &why) < 0)
+	if (guard_ref_parse(&ref, img->expanded, &why) < 0)
 		return reject_reference(p, img, &why);
-	if (guard_ref_parse)
-		guard_ref_release(&ref);
-	if (check_reference(img->expanded, &has_tag, &has_digest, &why) < 0)
-		return reject_reference(p, img, &why);
+	has_tag = ref.tag != NULL;
+	has_digest = ref.digest != NULL;
+	guard_ref_release(&ref);
 	img->add_latest = !has_tag && !has_digest;
 	if (has_digest)
 		return decide_pinned(p, img, w);
@@ -755,6 +754,9 @@ int df_plan(struct guard_dockerfile *df, const struct guard_dockerfile_options *
 done:
 	df_env_release(&p.global);
 	df_env_release(&p.stage);
+	for (size_t i = 0; i < p.saved_count; i++)
+		df_env_release(&p.saved[i]);
+	free(p.saved);
 	for (size_t i = 0; i < p.site_count; i++)
 		free(p.sites[i].name);
 	free(p.sites);

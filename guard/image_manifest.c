@@ -577,7 +577,7 @@ int guard_manifest_walk_bytes(struct image_walk *w, const char *text, size_t len
 		return -1;
 	media_type = string_of(doc, "mediaType");
 	if (json_integer_value(json_object_get(doc, "schemaVersion")) == 1 ||
-	    (media_type && strstr(media_type, "manifest.v1+"))) {
+	    (media_type && strstr(media_type, "docker.distribution.manifest.v1+"))) {
 		json_decref(doc);
 		return guard_error_set(err, GUARD_ERR_PARSE,
 				       "'%s' uses the Docker schema 1 manifest format, which is unsupported (deprecated and refused by current Docker); push it again with a current client",

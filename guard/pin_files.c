@@ -16,11 +16,6 @@
 #include "util.h"
 #include "yaml_refs.h"
 
-/* NOTE: weak until ref.c is merged; run_pin checks that it is linked. */
-#pragma weak guard_ref_parse
-#pragma weak guard_ref_release
-#pragma weak guard_ref_canonical
-
 static bool is_yaml_name(const char *name)
 {
 	size_t n = strlen(name);

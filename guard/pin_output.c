@@ -86,9 +86,10 @@ static void print_write_site(const struct guard_pin_run *run, const struct guard
 			site->add_latest ? ":latest" : "", site->digest);
 		break;
 	case GUARD_PIN_ACTION_UPDATED:
-		fprintf(out, "%s:%u: %s %s: %s -> %s\n", path, site->line,
-			run->mode == GUARD_PIN_DIFF ? "would update" : "updated", site->text,
-			site->previous, site->digest);
+		/* The reference up to its old digest, which the line shows next. */
+		fprintf(out, "%s:%u: %s %.*s: %s -> %s\n", path, site->line,
+			run->mode == GUARD_PIN_DIFF ? "would update" : "updated",
+			(int)strcspn(shown(site), "@"), shown(site), site->previous, site->digest);
 		break;
 	case GUARD_PIN_ACTION_SKIPPED:
 		if (!names_no_image(site) || guard_log_level() >= GUARD_LOG_VERBOSE)

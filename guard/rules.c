@@ -193,8 +193,8 @@ static const struct guard_rule rules[] = {
 	  0, 40, 3.0, 0, HINT_ROTATE },
 	{ "npmrc-auth", "Registry credential in an .npmrc (_authToken, _auth, _password)", CRIT,
 	  { "_auth", "_password", NULL },
-	  "(?:_authToken|_auth|_password)\\s{0,4}=\\s{0,4}[\"']?([^\\s\"']{8,500})",
-	  0, 520, 3.0, PLACEHOLDER, HINT_ROTATE },
+	  "(?m)(?:^[ \\t]*|/:)(?:_authToken|_auth|_password)\\s{0,4}=\\s{0,4}[\"']?([^\\s\"']{8,500})",
+	  64, 520, 3.0, PLACEHOLDER, HINT_ROTATE },
 	{ "pypi-token", "PyPI API token", CRIT,
 	  { "pypi-AgEIcHlwaS5vcmc", NULL },
 	  NOT_AFTER_WORD "(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\\-]{50,300})" NOT_BEFORE_TOKEN,
@@ -404,7 +404,10 @@ static const struct guard_rule rules[] = {
 	  "(?<!(?i:postgres))(?<!(?i:postgresql))(?<!(?i:mysql))(?<!(?i:mariadb))"
 	  "(?<!(?i:mongodb))(?<!(?i:mongodb\\+srv))(?<!(?i:redis))(?<!(?i:rediss))"
 	  "(?<!(?i:amqp))(?<!(?i:amqps))(?<!(?i:mssql))(?<!(?i:sqlserver))"
-	  "(?<=[A-Za-z0-9])://[^\\s:/@\"'<>]{1,100}:([^\\s/@\"'<>]{3,100})@[A-Za-z0-9.\\-\\[\\]]",
+	  /* RFC 3986 userinfo never holds brackets, braces or '|', so usage
+	   * lines such as [docker://]NAME[:TAG|@DIGEST] do not match. */
+	  "(?<=[A-Za-z0-9])://[^\\s:/@\"'<>\\[\\]{}|\\\\^`]{1,100}:"
+	  "([^\\s/@\"'<>\\[\\]{}|\\\\^`]{3,100})@[A-Za-z0-9.\\-\\[\\]]",
 	  0, 230, 0, PLACEHOLDER, HINT_ROTATE },
 	{ "connection-string-password", "Password in a connection string (Server=...;Password=...)",
 	  HIGH,
@@ -420,7 +423,7 @@ static const struct guard_rule rules[] = {
 	  0, 2100, 3.0, ANY_CASE | PLACEHOLDER, HINT_ROTATE },
 	{ "curl-user-password", "Password passed to curl with -u or --user", HIGH,
 	  { "curl", NULL },
-	  "(?i:curl)\\s[^\\r\\n]{0,200}?\\s(?:-u|--user)[ =]{1,4}[\"']?[^\\s:\"']{1,100}:"
+	  "(?i:curl)\\s(?:[^\\r\\n]{0,200}?\\s)?(?:-u|--user)[ =]{1,4}[\"']?[^\\s:\"']{1,100}:"
 	  "([^\\s\"']{3,100})",
 	  0, 420, 0, ANY_CASE | PLACEHOLDER, HINT_ROTATE },
 	{ "netrc-password", "Password in a .netrc entry", HIGH,
@@ -491,7 +494,7 @@ static const char *const placeholder_parts[] = {
 	"yourpass", "yoursecret", "yourtoken", "redacted", "dummy", "xxxx", "****",
 	"....", "replace", "fixme", "todo", "sample", "insert_", "insert-", "getenv",
 	"environ", "process.env", "secrets.", "env(", "env[", "env.", "{{", "}}", "${",
-	"#{", "%(", "vault:", "secretref", "secretkeyref", "valuefrom",
+	"#{", "%(", "%s", "%d", "vault:", "secretref", "secretkeyref", "valuefrom",
 };
 
 /* Whole values that are placeholders or literals, compared ignoring case. */
@@ -568,28 +571,78 @@ static bool is_path(const char *value, size_t len)
 	return false;
 }
 
-/* Identifiers, member access (config.db.password), calls and plain words
- * are code, not literals. A real password may be a plain word too; the
+/* A C-style name: a letter or underscore, then letters, digits or
+ * underscores. */
+static bool is_name(const char *value, size_t len)
+{
+	if (len == 0 || !(isalpha((unsigned char)value[0]) || value[0] == '_'))
+		return false;
+	for (size_t i = 1; i < len; i++) {
+		if (!(isalnum((unsigned char)value[i]) || value[i] == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* SOME_CONSTANT or snake_case_name_2: an identifier with underscores in
+ * one letter case. */
+static bool is_identifier(const char *value, size_t len)
+{
+	bool upper = false, lower = false, underscore = false;
+
+	if (!(isalpha((unsigned char)value[0]) || value[0] == '_'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)value[i];
+
+		if (c == '_')
+			underscore = true;
+		else if (isupper(c))
+			upper = true;
+		else if (islower(c))
+			lower = true;
+		else if (!isdigit(c))
+			return false;
+	}
+	return underscore && upper != lower;
+}
+
+/* Identifiers, member access (config.db.password), calls, concatenations
+ * and plain words or sentences are code or prose, not literals. A real password may be a plain word too; the
  * generic rules accept that miss to stay quiet on source code. */
 static bool is_code(const char *value, size_t len)
 {
 	bool word_chars_only = true;
 	bool digits_only = true;
 
-	if (memchr(value, '(', len) || memchr(value, ')', len) || is_path(value, len))
+	if (memchr(value, '(', len) || memchr(value, ')', len) || is_path(value, len) ||
+	    strchr("^=:|.?,;", value[0]))
 		return true;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)value[i];
 
 		if (!isdigit(c))
 			digits_only = false;
-		if (!(isalpha(c) || c == '_' || c == '-' || c == '.' || (c == ':' && i + 1 < len &&
-		      value[i + 1] == ':')))
+		if (!(isalpha(c) || c == '_' || c == '-' || c == '.' || c == '+' || c == ' ' ||
+		      c == ':'))
 			word_chars_only = false;
 	}
-	if (digits_only)
+	if (digits_only || word_chars_only || is_identifier(value, len) || memchr(value, ' ', len))
 		return true;
-	if (word_chars_only)
+
+	/* An expression that starts with a name: LIMIT*2, BASE+5. */
+	for (size_t i = 1; i < len; i++) {
+		if (strchr("+*", value[i]) && is_name(value, i))
+			return true;
+		if (!(isalnum((unsigned char)value[i]) || value[i] == '_'))
+			break;
+	}
+
+	/* Vim script scopes (s:name, a:name) and URLs, which the URL rules
+	 * check for a password. */
+	if (len > 2 && value[1] == ':' && islower((unsigned char)value[0]))
+		return true;
+	if (has_part_ci(value, len, "://"))
 		return true;
 
 	/* this.password, cfg.db.password, args->password */

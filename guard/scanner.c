@@ -26,8 +26,10 @@ static void worker_free(struct scan_worker *w)
 {
 	if (!w)
 		return;
-	if (w->scratch)
-		hs_free_scratch(w->scratch);
+	for (size_t i = 0; i < GUARD_ARRAY_SIZE(w->scratch); i++) {
+		if (w->scratch[i])
+			hs_free_scratch(w->scratch[i]);
+	}
 	pcre2_match_data_free(w->match_data);
 	pcre2_match_context_free(w->match_context);
 	pcre2_jit_stack_free(w->jit_stack);
@@ -42,11 +44,14 @@ static struct scan_worker *worker_new(struct guard_scanner *scanner, struct guar
 		guard_error_oom(err);
 		return NULL;
 	}
-	if (hs_clone_scratch(scanner->prototype, &w->scratch) != HS_SUCCESS) {
-		w->scratch = NULL;
-		worker_free(w);
-		guard_error_set(err, GUARD_ERR_INTERNAL, "cannot allocate Vectorscan scratch space");
-		return NULL;
+	for (size_t i = 0; scanner->prototype && i < GUARD_ARRAY_SIZE(w->scratch); i++) {
+		if (hs_clone_scratch(scanner->prototype, &w->scratch[i]) != HS_SUCCESS) {
+			w->scratch[i] = NULL;
+			worker_free(w);
+			guard_error_set(err, GUARD_ERR_INTERNAL,
+					"cannot allocate Vectorscan scratch space");
+			return NULL;
+		}
 	}
 	w->match_data = pcre2_match_data_create(16, NULL);
 	w->match_context = pcre2_match_context_create(NULL);
@@ -196,6 +201,8 @@ static int compile_keywords(struct guard_scanner *scanner, struct guard_error *e
 	}
 	scanner->keyword_count = n;
 
+	/* Literals only: Vectorscan then uses its SIMD literal matchers, which
+	 * are several times faster than any regular expression over the text. */
 	if (hs_compile_lit_multi(literals, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
 				 &scanner->db, &compile_error) != HS_SUCCESS) {
 		guard_error_set(err, GUARD_ERR_INTERNAL, "cannot compile the rule keywords: %s",

@@ -16,6 +16,18 @@
 
 #define GUARD_SCANNER_FILE_RULES_MAX 32
 
+/* Decoded text may itself hold encoded text; two levels cover base64 in
+ * base64 (a Kubernetes secret of a docker config) without unbounded work. */
+#define GUARD_SCANNER_DECODE_DEPTH 2
+
+/* Largest window one pattern run covers. Windows of a rule that touch are
+ * merged up to this size; a longer stretch of hits is cut into windows that
+ * overlap by the rule's reach, so no match is lost at a cut. */
+#define GUARD_SCANNER_WINDOW_MAX (256 * 1024)
+
+/* Base64 runs shorter than this are not decoded. */
+#define GUARD_SCANNER_BASE64_RUN_MIN 24
+
 struct compiled_rule {
 	const struct guard_rule *rule;
 	pcre2_code *code;
@@ -27,9 +39,11 @@ struct keyword {
 	uint32_t len;
 };
 
-/* Per-thread matching state, pooled by the scanner. */
+/* Per-thread matching state, pooled by the scanner. A decoded value is
+ * scanned while the scan of the text around it is still running, so each
+ * decoding level has its own Vectorscan scratch. */
 struct scan_worker {
-	hs_scratch_t *scratch;
+	hs_scratch_t *scratch[GUARD_SCANNER_DECODE_DEPTH + 1];
 	pcre2_match_data *match_data;
 	pcre2_match_context *match_context;
 	pcre2_jit_stack *jit_stack;
@@ -41,7 +55,7 @@ struct guard_scanner {
 	struct compiled_rule *rules;
 	size_t rule_count;
 	struct keyword *keywords;	/* indexed by Vectorscan match id */
-	size_t keyword_count;
+	size_t keyword_count;		/* the id after the last is the base64 run pattern */
 	bool file_rule_disabled[GUARD_SCANNER_FILE_RULES_MAX];
 
 	char **stopwords;

@@ -9,20 +9,10 @@
 #include "scanner_int.h"
 #include "util.h"
 
-/* Largest window one pattern run covers. Windows of a rule that touch are
- * merged up to this size; a longer stretch of hits is cut into windows that
- * overlap by the rule's reach, so no match is lost at a cut. */
-#define WINDOW_MAX (256 * 1024)
-
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
  * the end of a secret sees the real next byte. */
 #define WINDOW_MARGIN 64
 
-/* Decoded text may itself hold encoded text; two levels cover base64 in
- * base64 (a Kubernetes secret of a docker config) without unbounded work. */
-#define DECODE_DEPTH 2
-
-#define BASE64_RUN_MIN 24
 #define URL_RUN_MAX (64 * 1024)
 #define JSON_STRING_MAX (256 * 1024)
 #define DECODE_RUN_MAX (1024 * 1024)
@@ -200,19 +190,23 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 		      unsigned int flags, void *ctx)
 {
 	struct level *lv = ctx;
-	const struct keyword *kw = &lv->run->scanner->keywords[id];
-	const struct guard_rule *rule = lv->run->scanner->rules[kw->rule].rule;
-	struct window *w = &lv->windows[kw->rule];
-	size_t kw_start = (size_t)to - kw->len;
-	size_t start = kw_start > rule->before ? kw_start - rule->before : 0;
-	size_t end = (size_t)to + rule->after + WINDOW_MARGIN;
+	const struct keyword *kw;
+	const struct guard_rule *rule;
+	struct window *w;
+	size_t kw_start, start, end;
 
 	(void)from;
 	(void)flags;
+	kw = &lv->run->scanner->keywords[id];
+	rule = lv->run->scanner->rules[kw->rule].rule;
+	w = &lv->windows[kw->rule];
+	kw_start = (size_t)to - kw->len;
+	start = kw_start > rule->before ? kw_start - rule->before : 0;
+	end = (size_t)to + rule->after + WINDOW_MARGIN;
 	if (end > lv->len)
 		end = lv->len;
 
-	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= WINDOW_MAX) {
+	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= GUARD_SCANNER_WINDOW_MAX) {
 		if (start < w->start)
 			w->start = start;
 		if (end > w->end)
@@ -240,7 +234,7 @@ static int match_keywords(struct level *lv)
 		return guard_error_set(run->err, GUARD_ERR_LIMIT,
 				       "cannot scan more than 4 GiB at once");
 
-	rc = hs_scan(run->scanner->db, lv->text, (unsigned)lv->len, 0, run->worker->scratch,
+	rc = hs_scan(run->scanner->db, lv->text, (unsigned)lv->len, 0, run->worker->scratch[lv->depth],
 		     on_keyword, lv);
 	if (lv->failed)
 		return -1;
@@ -267,11 +261,11 @@ static int scan_decoded(struct level *lv, char *decoded, size_t n, size_t start,
 	return rc;
 }
 
-static bool is_base64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/' || c == '-' || c == '_';
-}
+/* Standard and URL-safe base64 characters, without the '=' padding. */
+static const unsigned char base64_chars[256] = {
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, ['0' ... '9'] = 1,
+	['+'] = 1, ['/'] = 1, ['-'] = 1, ['_'] = 1,
+};
 
 /* Base64 of text nearly always mixes upper case, lower case and digits
  * within a few dozen characters; identifiers and words rarely do. */
@@ -290,6 +284,8 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
+/* Decodes the base64 run [start, end) and scans the result when it is
+ * text. A run longer than DECODE_RUN_MAX is decoded from its start only. */
 static int decode_base64_run(struct level *lv, size_t start, size_t end)
 {
 	const char *s = lv->text + start;
@@ -297,6 +293,7 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 	unsigned char probe[48];
 	size_t n;
 	char *decoded;
+
 
 	if (len > DECODE_RUN_MAX)
 		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
@@ -317,7 +314,7 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 		free(decoded);
 		return 0;
 	}
-	if (scan_decoded(lv, decoded, n, start, start + len) < 0) {
+	if (scan_decoded(lv, decoded, n, start, end) < 0) {
 		free(decoded);
 		return -1;
 	}
@@ -325,25 +322,39 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 	return 0;
 }
 
+/* Finds runs of at least GUARD_SCANNER_BASE64_RUN_MIN base64 characters.
+ * Such a run covers one of every GUARD_SCANNER_BASE64_RUN_MIN positions, so
+ * only those positions are probed and grown into runs; most text is looked
+ * at a few bytes per probe instead of byte by byte. */
 static int decode_base64_runs(struct level *lv)
 {
-	const char *t = lv->text;
-	size_t i = 0;
+	const unsigned char *t = (const unsigned char *)lv->text;
+	size_t stride = GUARD_SCANNER_BASE64_RUN_MIN;
+	size_t floor = 0;
 
-	while (i < lv->len) {
-		size_t start;
+	size_t probe = stride - 1;
 
-		if (!is_base64_char((unsigned char)t[i])) {
-			i++;
+	while (probe < lv->len) {
+		size_t start = probe, end = probe + 1;
+
+		if (!base64_chars[t[probe]]) {
+			probe += stride;
 			continue;
 		}
-		start = i;
-		while (i < lv->len && is_base64_char((unsigned char)t[i]))
-			i++;
-		while (i < lv->len && i - start < DECODE_RUN_MAX && t[i] == '=')
-			i++;
-		if (i - start >= BASE64_RUN_MIN && decode_base64_run(lv, start, i) < 0)
-			return -1;
+		while (start > floor && base64_chars[t[start - 1]])
+			start--;
+		while (end < lv->len && base64_chars[t[end]])
+			end++;
+		floor = end;
+		if (end - start >= GUARD_SCANNER_BASE64_RUN_MIN) {
+			while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
+				end++;
+			if (decode_base64_run(lv, start, end) < 0)
+				return -1;
+		}
+
+		/* The first probe position at or after the end of this run. */
+		probe = end - end % stride + stride - 1;
 	}
 	return 0;
 }
@@ -467,7 +478,7 @@ static int scan_level(struct scan_run *run, const char *text, size_t len, unsign
 
 	if (match_keywords(&lv) < 0)
 		goto done;
-	if (depth < DECODE_DEPTH &&
+	if (depth < GUARD_SCANNER_DECODE_DEPTH &&
 	    (decode_base64_runs(&lv) < 0 || decode_url_runs(&lv) < 0 ||
 	     decode_json_strings(&lv) < 0))
 		goto done;
@@ -659,17 +670,14 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 	bool keystore = loc && guard_scanner_name_is_keystore(loc->path);
 	const char *text;
 	size_t text_len;
+	bool cut;
 	int rc;
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
-	if (len > scanner->max_file_size) {
-		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
-			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
-			       path);
-		run.stats->files_too_large++;
+	cut = len > scanner->max_file_size;
+	if (cut)
 		len = (size_t)scanner->max_file_size;
-	}
 
 	/* UTF-16 text grows by half at most when it becomes UTF-8. */
 	guard_buf_init(&utf8, len + len / 2 + 16);
@@ -681,6 +689,12 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 		guard_log_debug("skipped binary file '%s'", path);
 		run.stats->files_binary++;
 		return 0;
+	}
+	if (cut) {
+		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
+			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
+			       path);
+		run.stats->files_too_large++;
 	}
 	run.stats->files_scanned++;
 	run.stats->bytes_scanned += len;

@@ -4,14 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
 #include "buf.h"
 #include "dockerfile.h"
+#include "dockerfile_int.h"
 #include "error.h"
 
 #define FAKE "sha256:d1"
+/* Digests already in test inputs must be well formed. */
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const char *const no_args[] = { NULL };
 
@@ -91,7 +96,7 @@ static const char *const args_py313[] = { "BASE=python:3.13", NULL };
 static const char *const args_same[] = { "BASE=python:3.12", NULL };
 static const char *const args_tag[] = { "TAG=3.10", NULL };
 static const char *const args_arch[] = { "TARGETARCH=arm64", NULL };
-static const char *const args_pinned[] = { "BASE=alpine@sha256:ee", NULL };
+static const char *const args_pinned[] = { "BASE=alpine@sha256:" HEX_A, NULL };
 
 static const struct pin_case pin_cases[] = {
 	{ "literal from", "FROM alpine:3.20\n", NULL, "from alpine:3.20 pin-literal",
@@ -261,14 +266,30 @@ static const struct pin_case pin_cases[] = {
 	  "from alpine:3 pin-literal | mount-from busybox:1 pin-arg",
 	  "ARG IMG=busybox:1@" FAKE "\nFROM alpine:3@" FAKE "\nARG IMG\n"
 	  "RUN --mount=from=$IMG,target=/x true\n" },
+	{ "stage inherits args from its base",
+	  "FROM alpine:3 AS base\nARG TOOLS=busybox:1\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | from base skip | mount-from busybox:1 pin-arg | "
+	  "from alpine:3 pin-literal | mount-from  skip",
+	  "FROM alpine:3@" FAKE " AS base\nARG TOOLS=busybox:1@" FAKE "\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3@" FAKE "\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n" },
+	{ "env feeds a mount",
+	  "FROM alpine:3\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS},target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | mount-from busybox:1 pin-after",
+	  "FROM alpine:3@" FAKE "\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS}@" FAKE
+	  ",target=/t true\n" },
 	{ "build arg override", "ARG BASE=python:3.12\nFROM $BASE\n", args_py313,
 	  "from python:3.13 pin-after", "ARG BASE=python:3.12\nFROM $BASE@" FAKE "\n" },
 	{ "build arg same as default", "ARG BASE=python:3.12\nFROM $BASE\n", args_same,
 	  "from python:3.12 pin-arg", "ARG BASE=python:3.12@" FAKE "\nFROM $BASE\n" },
 	{ "build arg fills missing", "ARG TAG\nFROM python:${TAG}\n", args_tag,
 	  "from python:3.10 pin-after", "ARG TAG\nFROM python:${TAG}@" FAKE "\n" },
+	{ "build arg over pinned default", "ARG BASE=python:3.12@sha256:" HEX_A "\nFROM $BASE\n", args_py313,
+	  "from python:3.13 skip", NULL },
 	{ "build arg with digest", "ARG BASE=alpine:3\nFROM $BASE\n", args_pinned,
-	  "from alpine@sha256:ee pinned", NULL },
+	  "from alpine@sha256:" HEX_A " pinned", NULL },
 	{ "substitution forms",
 	  "ARG V=python:3.12-slim\nARG E=\nFROM ${V%-slim}\nFROM ${V#python:}x\n"
 	  "FROM ${V/3.12/3.13}\nFROM ${E-alpine}:1\nFROM ${E:-alpine}:2\nFROM ${V:+busybox}\n"
@@ -283,13 +304,13 @@ static const struct pin_case pin_cases[] = {
 
 	/* Digests already in place. */
 	{ "tag and digest",
-	  "FROM nginx:1.27@sha256:0123\nFROM nginx@sha256:abcd AS b\n", NULL,
-	  "from nginx:1.27@sha256:0123 pinned | from nginx@sha256:abcd pinned",
+	  "FROM nginx:1.27@sha256:" HEX_B "\nFROM nginx@sha256:" HEX_A " AS b\n", NULL,
+	  "from nginx:1.27@sha256:" HEX_B " pinned | from nginx@sha256:" HEX_A " pinned",
 	  "FROM nginx:1.27@" FAKE "\nFROM nginx@" FAKE " AS b\n" },
-	{ "pinned arg default", "ARG BASE=\"alpine:3@sha256:0123\"\nFROM $BASE\n", NULL,
-	  "from alpine:3@sha256:0123 pinned", "ARG BASE=\"alpine:3@" FAKE "\"\nFROM $BASE\n" },
-	{ "pinned syntax", "# syntax=docker/dockerfile:1@sha256:aa\nFROM scratch\n", NULL,
-	  "syntax docker/dockerfile:1@sha256:aa pinned | from scratch skip",
+	{ "pinned arg default", "ARG BASE=\"alpine:3@sha256:" HEX_B "\"\nFROM $BASE\n", NULL,
+	  "from alpine:3@sha256:" HEX_B " pinned", "ARG BASE=\"alpine:3@" FAKE "\"\nFROM $BASE\n" },
+	{ "pinned syntax", "# syntax=docker/dockerfile:1@sha256:" HEX_A "\nFROM scratch\n", NULL,
+	  "syntax docker/dockerfile:1@sha256:" HEX_A " pinned | from scratch skip",
 	  "# syntax=docker/dockerfile:1@" FAKE "\nFROM scratch\n" },
 
 	/* Line endings and byte order marks. */
@@ -368,11 +389,13 @@ static const struct error_case error_cases[] = {
 	{ "json that is not strings", "FROM alpine\nCMD [1, 2]\n", GUARD_ERR_PARSE,
 	  "Dockerfile:2: CMD: JSON form must be an array of strings" },
 	{ "escaped dollar stays literal", "FROM alpine:3\\$x\n", GUARD_ERR_PARSE,
-	  "Dockerfile:1: invalid reference 'alpine:3$x'" },
+	  "Dockerfile:1: invalid image reference 'alpine:3$x'" },
 	{ "uppercase repository", "FROM alpine/X:3\n", GUARD_ERR_PARSE,
-	  "Dockerfile:1: invalid reference 'alpine/X:3'" },
+	  "Dockerfile:1: invalid image reference 'alpine/X:3'" },
 	{ "invalid reference", "FROM alpine:3 AS a\nCOPY --from=bad:tag:x / /\n", GUARD_ERR_PARSE,
-	  "Dockerfile:2: invalid reference 'bad:tag:x'" },
+	  "Dockerfile:2: invalid image reference 'bad:tag:x'" },
+	{ "short digest", "FROM alpine@sha256:abc\n", GUARD_ERR_PARSE,
+	  "Dockerfile:1: invalid image reference 'alpine@sha256:abc'" },
 };
 
 static void test_error_cases(void)
@@ -469,7 +492,7 @@ static void test_warnings(void)
 	struct guard_dockerfile *df = must_parse("ARG PY=3.12\nFROM python:${PY}\n", NULL);
 
 	if (df) {
-		TAP_IS_STR(df->images[0].warning, "built from ARG 'PY'; changing the ARG needs a new pin",
+		TAP_IS_STR(df->images[0].warning, "the reference is built from 'PY', so changing its value needs a new pin",
 			   "pieces warn about the ARG");
 		guard_dockerfile_free(df);
 	}
@@ -604,8 +627,78 @@ static void test_directives(void)
 	}
 }
 
+static void test_apply_overlap(void)
+{
+	struct guard_dockerfile *df = must_parse("FROM alpine:3\nFROM nginx:1\n", NULL);
+	const char *digests[] = { FAKE, FAKE };
+	struct guard_error err = GUARD_ERROR_INIT;
+	char *out = NULL;
+	size_t len;
+
+	if (!df) {
+		TAP_OK(0, "overlap: parses");
+		return;
+	}
+	df->images[1].insert_at = df->images[0].insert_at;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), -1,
+		   "two edits at one offset rejected");
+	TAP_IS_INT(err.code, GUARD_ERR_INTERNAL, "overlap is an internal error");
+	df->images[1].action = GUARD_DOCKERFILE_PINNED;
+	df->images[1].digest_start = df->images[0].insert_at - 2;
+	df->images[1].digest_end = df->images[0].insert_at + 1;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), -1,
+		   "insertion inside a replaced range rejected");
+	digests[1] = NULL;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), 0,
+		   "a NULL digest leaves the image alone");
+	TAP_IS_STR(out, "FROM alpine:3@" FAKE "\nFROM nginx:1\n", "only the first image pinned");
+	free(out);
+	guard_dockerfile_free(df);
+}
+
+static void test_load(void)
+{
+	char path[] = "/tmp/guard-dockerfile-XXXXXX";
+	int fd = mkstemp(path);
+	struct guard_dockerfile *df = NULL;
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	TAP_OK(fd >= 0, "temporary file created");
+	if (fd < 0)
+		return;
+	TAP_IS_INT(write(fd, "FROM alpine:3\n", 14), 14, "temporary file written");
+	close(fd);
+	TAP_IS_INT(guard_dockerfile_load(&df, path, NULL, &err), 0, "load reads the file");
+	if (df) {
+		TAP_IS_STR(df->path, path, "path kept for messages");
+		TAP_IS_INT(df->image_count, 1, "loaded file has one image");
+		guard_dockerfile_free(df);
+	}
+	unlink(path);
+	TAP_IS_INT(guard_dockerfile_load(&df, path, NULL, &err), -1, "missing file rejected");
+	TAP_OK(err.code != GUARD_OK, "missing file sets an error");
+}
+
+static void test_glob(void)
+{
+	TAP_OK(df_glob_match("*", "", 0, '\\'), "star matches empty");
+	TAP_OK(df_glob_match("a*c", "abbbc", 5, '\\'), "star in the middle");
+	TAP_OK(!df_glob_match("a*c", "abbbd", 5, '\\'), "star needs the suffix");
+	TAP_OK(df_glob_match("a?c", "abc", 3, '\\'), "question mark matches one byte");
+	TAP_OK(!df_glob_match("a?c", "ac", 2, '\\'), "question mark needs a byte");
+	TAP_OK(df_glob_match("\\*x", "*x", 2, '\\'), "escaped star is literal");
+	TAP_OK(!df_glob_match("\\*x", "ax", 2, '\\'), "escaped star matches only a star");
+	TAP_OK(df_glob_match("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", 31, '\\'),
+	       "many stars match");
+	TAP_OK(!df_glob_match("*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 31, '\\'),
+	       "many stars fail fast");
+}
+
 int main(void)
 {
+	test_glob();
+	test_apply_overlap();
+	test_load();
 	test_pin_cases();
 	test_error_cases();
 	test_positions();
