@@ -296,6 +296,27 @@ static const char *skip_value(const char *p)
 	return p;
 }
 
+/* Shortest word of a build step that may be a secret when it contains a
+ * digit or a capital letter. Tokens, keys and passwords almost always do,
+ * while commands, flags and most paths do not. */
+#define STEP_WORD_SUSPECT_LENGTH 8
+
+/* Returns the length of the word at p (up to the next blank), and whether
+ * it looks like it may hold a secret. */
+static size_t step_word(const char *p, bool *suspect)
+{
+	bool mixed = false;
+	size_t n = 0;
+
+	while (p[n] && p[n] != ' ') {
+		if ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'A' && p[n] <= 'Z'))
+			mixed = true;
+		n++;
+	}
+	*suspect = mixed && n >= STEP_WORD_SUSPECT_LENGTH;
+	return n;
+}
+
 int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
 			     struct guard_error *err)
 {
@@ -304,6 +325,8 @@ int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out
 
 	while (*p) {
 		size_t name = (p == step || p[-1] == ' ') ? assignment_prefix(p) : 0;
+		bool suspect = false;
+		size_t word;
 
 		if (out->len - start >= max && ((unsigned char)*p & 0xc0) != 0x80)
 			return guard_buf_puts(out, "\xe2\x80\xa6", err);
@@ -314,9 +337,21 @@ int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out
 			p = skip_value(p + name);
 			continue;
 		}
+		word = (p == step || p[-1] == ' ') ? step_word(p, &suspect) : 0;
+		if (suspect) {
+			if (guard_buf_puts(out, "\xe2\x80\xa6", err) < 0)
+				return -1;
+			p += word;
+			continue;
+		}
 		if (guard_buf_putc(out, *p, err) < 0)
 			return -1;
 		p++;
 	}
 	return 0;
+}
+
+bool guard_report_step_contains_secret(const struct guard_location *loc)
+{
+	return loc->origin && strcmp(loc->origin, "history") == 0;
 }

@@ -69,11 +69,18 @@ int guard_report_write_sarif(const struct guard_scan_result *result, struct guar
  * surrogates included). */
 size_t guard_report_utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
 
-/* Appends a build step (history created_by) for display: every K=V value
- * is replaced by "…", because builders record build-arg, ARG and ENV
- * values there, and the text is cut after max bytes. */
+/* Appends a build step (history created_by) for display, cut after max
+ * bytes. Builders record build-arg, ARG and ENV values there, and RUN
+ * commands may carry secrets inline. So every K=V value, and every word
+ * of 8 or more bytes with a digit or a capital letter, becomes "…".
+ * NOTE: a secret of lowercase letters and punctuation only would still
+ * show, so writers leave out the step of a finding made in the step. */
 int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
 			     struct guard_error *err);
+
+/* True when the finding was made in its build step text (origin
+ * "history"), so the step contains the secret and is never written. */
+bool guard_report_step_contains_secret(const struct guard_location *loc);
 
 struct json_t;
 

@@ -138,6 +138,18 @@ static void check_step(const char *step, const char *want)
 	guard_buf_release(&out);
 }
 
+static void test_step_origin(void)
+{
+	struct guard_location loc;
+
+	memset(&loc, 0, sizeof(loc));
+	TAP_OK(!guard_report_step_contains_secret(&loc), "no origin: step is shown");
+	loc.origin = "layer";
+	TAP_OK(!guard_report_step_contains_secret(&loc), "layer finding: step is shown");
+	loc.origin = "history";
+	TAP_OK(guard_report_step_contains_secret(&loc), "history finding: step is left out");
+}
+
 static void test_steps(void)
 {
 	check_step("RUN |2 NPM_TOKEN=npm_abc123 MODE=prod /bin/sh -c npm ci # buildkit",
@@ -148,6 +160,11 @@ static void test_steps(void)
 	check_step("ARG TOKEN= X=", "ARG TOKEN= X=");
 	check_step("RUN make CFLAGS=-O2", "RUN make CFLAGS=\xe2\x80\xa6");
 	check_step("COPY a=b /x", "COPY a=\xe2\x80\xa6 /x");
+	check_step("RUN curl -H Authorization:Bearer ghp_R3p0rt000 https://x.test/a",
+		   "RUN curl -H \xe2\x80\xa6 \xe2\x80\xa6 https://x.test/a");
+	check_step("RUN echo Zm9vYmFy > /f", "RUN echo \xe2\x80\xa6 > /f");
+	check_step("RUN make install-all", "RUN make install-all");
+	check_step("RUN AB1", "RUN AB1");
 }
 
 static void test_utf8(void)
@@ -169,6 +186,7 @@ int main(void)
 	test_list();
 	test_severities();
 	test_steps();
+	test_step_origin();
 	test_utf8();
 	return tap_done();
 }
