@@ -120,8 +120,8 @@ static json_t *image_object(struct json_builder *b, const struct guard_location 
 	set_optional_string(b, image, "layer", loc->layer);
 	if (loc->layer_index > 0)
 		set(b, image, "layer_index", json_integer(loc->layer_index));
-	if (loc->step && !guard_report_step_contains_secret(loc)) {
-		if (guard_report_redact_step(loc->step, STEP_REPORT_MAX, &step, NULL) < 0)
+	if (loc->step) {
+		if (guard_report_redact_step(loc, STEP_REPORT_MAX, &step, NULL) < 0)
 			b->failed = true;
 		else
 			set_string(b, image, "step", step.data ? step.data : "");
@@ -155,7 +155,7 @@ static json_t *finding_object(struct json_builder *b, const struct guard_finding
 	set_string(b, object, "message", f->message);
 	if (loc->commit)
 		set(b, object, "commit", commit_object(b, loc));
-	if (loc->image || loc->layer || loc->platform || (loc->step && !guard_report_step_contains_secret(loc)))
+	if (loc->image || loc->layer || loc->step || loc->platform)
 		set(b, object, "image", image_object(b, loc));
 	return object;
 }

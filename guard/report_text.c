@@ -166,8 +166,8 @@ static void write_image_details(struct text_writer *w, const struct guard_locati
 {
 	struct guard_buf step = GUARD_BUF_INIT(STEP_DISPLAY_MAX * 4);
 
-	if (loc->step && !guard_report_step_contains_secret(loc) && w->rc == 0) {
-		w->rc = guard_report_redact_step(loc->step, STEP_DISPLAY_MAX, &step, w->err);
+	if (loc->step && w->rc == 0) {
+		w->rc = guard_report_redact_step(loc, STEP_DISPLAY_MAX, &step, w->err);
 		put_raw(w, "    step: ");
 		put_safe(w, step.data ? step.data : "");
 		put_raw(w, "\n");
@@ -199,7 +199,7 @@ static void write_finding(struct text_writer *w, const struct guard_finding *f)
 	}
 	if (f->loc.commit)
 		write_git_details(w, &f->loc);
-	if ((f->loc.step && !guard_report_step_contains_secret(&f->loc)) || f->loc.removed)
+	if (f->loc.step || f->loc.removed)
 		write_image_details(w, &f->loc);
 	if (f->message) {
 		put_raw(w, "    ");
