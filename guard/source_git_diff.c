@@ -14,10 +14,40 @@
 
 struct diff_walk {
 	git_repository *repo;
+	struct guard_git_tree_cache *cache;
 	struct guard_git_changes *out;
 	struct guard_buf path;
 	unsigned depth;
 };
+
+int guard_git_tree_get(git_repository *repo, struct guard_git_tree_cache *cache, const git_oid *id,
+		       git_tree **out, struct guard_error *err)
+{
+	size_t slot;
+	git_tree **entry;
+
+	memcpy(&slot, id->id, sizeof(slot));
+	entry = &cache->slots[slot % TREE_CACHE_SLOTS];
+	if (*entry && git_oid_equal(git_tree_id(*entry), id))
+		return git_tree_dup(out, *entry) < 0 ? guard_error_oom(err) : 0;
+	if (git_tree_lookup(out, repo, id) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "reading a tree");
+	git_tree_free(*entry);
+	*entry = NULL;
+	if (git_tree_dup(entry, *out) < 0)
+		*entry = NULL;
+	return 0;
+}
+
+void guard_git_tree_cache_release(struct guard_git_tree_cache *cache)
+{
+	size_t i;
+
+	for (i = 0; i < TREE_CACHE_SLOTS; i++) {
+		git_tree_free(cache->slots[i]);
+		cache->slots[i] = NULL;
+	}
+}
 
 void guard_git_changes_clear(struct guard_git_changes *changes)
 {
@@ -96,8 +126,8 @@ static int one_sided_tree(struct diff_walk *dw, const git_tree_entry *entry, boo
 	git_tree *sub = NULL;
 	int rc;
 
-	if (git_tree_lookup(&sub, dw->repo, git_tree_entry_id(entry)) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "reading a tree");
+	if (guard_git_tree_get(dw->repo, dw->cache, git_tree_entry_id(entry), &sub, err) < 0)
+		return -1;
 	rc = added ? compare_trees(dw, NULL, sub, err) : compare_trees(dw, sub, NULL, err);
 	git_tree_free(sub);
 	return rc;
@@ -155,10 +185,8 @@ static int entry_changed(struct diff_walk *dw, const git_tree_entry *a, const gi
 		if (path_push(dw, a, &saved, err) < 0)
 			return -1;
 		rc = -1;
-		if (git_tree_lookup(&old_sub, dw->repo, git_tree_entry_id(a)) < 0 ||
-		    git_tree_lookup(&new_sub, dw->repo, git_tree_entry_id(b)) < 0)
-			guard_git_error(err, GUARD_ERR_IO, "reading a tree");
-		else
+		if (guard_git_tree_get(dw->repo, dw->cache, git_tree_entry_id(a), &old_sub, err) == 0 &&
+		    guard_git_tree_get(dw->repo, dw->cache, git_tree_entry_id(b), &new_sub, err) == 0)
 			rc = compare_trees(dw, old_sub, new_sub, err);
 		git_tree_free(old_sub);
 		git_tree_free(new_sub);
@@ -212,7 +240,8 @@ static int compare_trees(struct diff_walk *dw, const git_tree *old_tree, const g
 	return rc;
 }
 
-int guard_git_diff_trees(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree,
+int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
+			 const git_tree *old_tree, const git_tree *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err)
 {
 	struct diff_walk dw;
@@ -220,6 +249,7 @@ int guard_git_diff_trees(git_repository *repo, const git_tree *old_tree, const g
 
 	memset(&dw, 0, sizeof(dw));
 	dw.repo = repo;
+	dw.cache = cache;
 	dw.out = out;
 	guard_buf_init(&dw.path, 64 * 1024);
 	rc = compare_trees(&dw, old_tree, new_tree, err);
