@@ -933,9 +933,10 @@ static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, stru
 {
 	char hex[GIT_OID_HEXSZ + 1];
 
-	if (guard_git_tree_get(git->repo, &git->trees, &git->nodes[index].tree, out, err) < 0) {
+	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		return guard_error_prefix(err, "commit '%s'", hex);
+		guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit");
+		return guard_error_prefix(err, "'%s'", hex);
 	}
 	return 0;
 }
@@ -943,7 +944,7 @@ static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, stru
 static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error *err)
 {
 	const struct walk_node *node = &git->nodes[index];
-	git_tree *tree = NULL, *first = NULL, *others[16];
+	git_tree *others[16];
 	struct plan_input in = { index, &git->changes, others, 0 };
 	git_tree **more = NULL;
 	uint32_t i;
@@ -951,10 +952,6 @@ static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error
 
 	if (node->flags & NODE_SHALLOW)
 		git->shallow_hit = true;
-	if (node_tree(git, index, &tree, err) < 0)
-		return -1;
-	if (node->parent_count > 0 && node_tree(git, git->edges[node->parent_start], &first, err) < 0)
-		goto out;
 
 	/* Octopus merges may have many parents. */
 	if (node->parent_count > 1 + GUARD_ARRAY_SIZE(others)) {
@@ -973,15 +970,15 @@ static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error
 	}
 
 	guard_git_changes_clear(&git->changes);
-	if (guard_git_diff_trees(git->repo, &git->trees, first, tree, &git->changes, err) < 0)
+	if (guard_git_diff_trees(git->repo, &git->trees,
+				 node->parent_count ? &git->nodes[git->edges[node->parent_start]].tree : NULL,
+				 &node->tree, &git->changes, err) < 0)
 		goto out;
 	rc = plan_diff(git, &in, err);
 out:
 	for (i = 0; i < in.other_count; i++)
 		git_tree_free(in.others[i]);
 	free(more);
-	git_tree_free(first);
-	git_tree_free(tree);
 	return rc;
 }
 

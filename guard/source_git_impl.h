@@ -91,18 +91,20 @@ struct guard_git_changes {
 #define TREE_CACHE_SLOTS 512
 
 struct guard_git_tree_cache {
-	git_tree *slots[TREE_CACHE_SLOTS];
+	git_odb *odb;
+	git_odb_object *slots[TREE_CACHE_SLOTS];
 };
 
-/* Looks a tree up through the cache; the caller frees *out. */
-int guard_git_tree_get(git_repository *repo, struct guard_git_tree_cache *cache, const git_oid *id,
-		       git_tree **out, struct guard_error *err);
+/* Reads a raw tree object through the cache; the caller frees *out. */
+int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, git_odb_object **out,
+		       struct guard_error *err);
 void guard_git_tree_cache_release(struct guard_git_tree_cache *cache);
 
-/* Appends the changes from old_tree (either may be NULL for
- * the empty tree), skipping subtrees whose ids are equal. */
+/* Appends the changes from the tree old_tree to the tree new_tree (either
+ * may be NULL for the empty tree), skipping subtrees whose ids are equal.
+ * Trees are read as raw objects, without libgit2's per-entry parsing. */
 int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
-			 const git_tree *old_tree, const git_tree *new_tree,
+			 const git_oid *old_tree, const git_oid *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err);
 
 /* Appends the deltas of a libgit2 diff (used for the index). */
