@@ -185,6 +185,14 @@ out=$("$WALK" "oci:$TMP/bad:1"); rc=$?
 is "$rc" 1 "digest mismatch is a problem"
 like "$out" "does not match its digest" "mismatch is reported"
 
+jq '.layers[0].mediaType = "application/vnd.erofs.layer.v1"' "$MAN" >erofs.json
+image_retag "$O" erofs erofs.json
+out=$("$WALK" "oci:$O:erofs"); rc=$?
+is "$rc" 1 "unsupported layer media type is a problem"
+like "$out" "^problem parse: layer 1 \('$L1'\).*unsupported media type 'application/vnd.erofs.layer.v1'" \
+	"unsupported media type names the blob"
+like "$out" '^file 2 ' "other layers are still read"
+
 out=$("$WALK" --max-layer-size 10 "oci:$O:1"); rc=$?
 is "$rc" 1 "layer size limit is a problem"
 like "$out" "max-layer-size" "limit is named"
