@@ -1,5 +1,5 @@
 /* The Dockerfile parser: the grammar BuildKit's Dockerfile frontend accepts,
- * with the byte position of everything it returns, and the plan that says
+ * with the byte position of everything it returns, and the plan that decides
  * where `guard pin` writes each digest.
  *
  * Every offset is a byte offset into the parsed buffer (df->data, a copy of
@@ -104,7 +104,7 @@ enum guard_dockerfile_action {
 	GUARD_DOCKERFILE_SKIP,		/* nothing to pin, or cannot pin: see reason */
 };
 
-/* Where a planned digest goes. */
+/* The place a planned digest goes. */
 enum guard_dockerfile_site {
 	GUARD_DOCKERFILE_SITE_NONE,
 	GUARD_DOCKERFILE_SITE_LITERAL,		/* after the reference as written */

@@ -37,7 +37,7 @@ struct df_var {
 	bool platform;		/* TARGETARCH and friends: value known only at build time */
 	bool is_env;
 	bool overridden;	/* value from --build-arg */
-	/* Where the ARG default is written (quotes excluded), or DF_NOSRC. */
+	/* The byte range of the ARG default (quotes excluded), or DF_NOSRC. */
 	size_t default_start, default_end;
 	char **deps;		/* names whose values this value was built from */
 	size_t dep_count;

@@ -220,6 +220,13 @@ int guard_report_finish(struct guard_scan_result *result, const struct guard_opt
 		return guard_error_set(err, code, "scan incomplete: %zu %s could not be read (listed above)",
 				       problems, problems == 1 ? "item" : "items");
 	}
+
+	/* A source that only counted unreadable files still must not pass. */
+	if (result->stats.files_unreadable > 0)
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "scan incomplete: %" PRIu64 " %s could not be read",
+				       result->stats.files_unreadable,
+				       result->stats.files_unreadable == 1 ? "file" : "files");
 	return result->findings.count > 0 ? GUARD_RESULT_FINDINGS : GUARD_RESULT_CLEAN;
 }
 

@@ -49,8 +49,8 @@ int guard_scan_result_collect(const struct guard_finding *finding, void *ctx,
  * sorts, writes the report in the chosen format to --output or stdout, and
  * prints the summary to stderr. Returns GUARD_RESULT_CLEAN or
  * GUARD_RESULT_FINDINGS. Returns -1 with err set when something could not
- * be read, because an incomplete scan must not pass as clean; each problem
- * was already printed, and err names how many there were. */
+ * be read, because an incomplete scan must not pass as clean. Each problem
+ * was already printed, so err only states how many there were. */
 int guard_report_finish(struct guard_scan_result *result, const struct guard_options *opts,
 			const struct guard_config *config, const char *write_baseline,
 			struct guard_error *err);

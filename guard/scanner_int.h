@@ -20,6 +20,11 @@
  * base64 (a Kubernetes secret of a docker config) without unbounded work. */
 #define GUARD_SCANNER_DECODE_DEPTH 2
 
+/* Largest window one pattern run covers. Windows of a rule that touch are
+ * merged up to this size; a longer stretch of hits is cut into windows that
+ * overlap by the rule's reach, so no match is lost at a cut. */
+#define GUARD_SCANNER_WINDOW_MAX (256 * 1024)
+
 /* Base64 runs shorter than this are not decoded. */
 #define GUARD_SCANNER_BASE64_RUN_MIN 24
 

@@ -9,11 +9,6 @@
 #include "scanner_int.h"
 #include "util.h"
 
-/* Largest window one pattern run covers. Windows of a rule that touch are
- * merged up to this size; a longer stretch of hits is cut into windows that
- * overlap by the rule's reach, so no match is lost at a cut. */
-#define WINDOW_MAX (256 * 1024)
-
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
  * the end of a secret sees the real next byte. */
 #define WINDOW_MARGIN 64
@@ -68,7 +63,6 @@ struct level {
 
 static int scan_level(struct scan_run *run, const char *text, size_t len, unsigned depth,
 		      size_t attr_start, size_t attr_end);
-static int decode_base64_run(struct level *lv, size_t start);
 
 static bool has_stopword(const struct guard_scanner *scanner, const char *value, size_t len)
 {
@@ -203,15 +197,6 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 
 	(void)from;
 	(void)flags;
-	if (id == lv->run->scanner->keyword_count) {
-		if (lv->depth < GUARD_SCANNER_DECODE_DEPTH &&
-		    decode_base64_run(lv, (size_t)to - GUARD_SCANNER_BASE64_RUN_MIN) < 0) {
-			lv->failed = 1;
-			return 1;
-		}
-		return 0;
-	}
-
 	kw = &lv->run->scanner->keywords[id];
 	rule = lv->run->scanner->rules[kw->rule].rule;
 	w = &lv->windows[kw->rule];
@@ -221,7 +206,7 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 	if (end > lv->len)
 		end = lv->len;
 
-	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= WINDOW_MAX) {
+	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= GUARD_SCANNER_WINDOW_MAX) {
 		if (start < w->start)
 			w->start = start;
 		if (end > w->end)
@@ -299,22 +284,16 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
-/* Decodes the base64 run starting at start and scans the result when it
- * is text. */
-static int decode_base64_run(struct level *lv, size_t start)
+/* Decodes the base64 run [start, end) and scans the result when it is
+ * text. A run longer than DECODE_RUN_MAX is decoded from its start only. */
+static int decode_base64_run(struct level *lv, size_t start, size_t end)
 {
 	const char *s = lv->text + start;
-	size_t len = 0, end;
+	size_t len = end - start;
 	unsigned char probe[48];
 	size_t n;
 	char *decoded;
 
-	while (start + len < lv->len && len < DECODE_RUN_MAX &&
-	       base64_chars[(unsigned char)s[len]])
-		len++;
-	while (start + len < lv->len && len < DECODE_RUN_MAX && s[len] == '=')
-		len++;
-	end = start + len;
 
 	if (len > DECODE_RUN_MAX)
 		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
@@ -340,6 +319,43 @@ static int decode_base64_run(struct level *lv, size_t start)
 		return -1;
 	}
 	free(decoded);
+	return 0;
+}
+
+/* Finds runs of at least GUARD_SCANNER_BASE64_RUN_MIN base64 characters.
+ * Such a run covers one of every GUARD_SCANNER_BASE64_RUN_MIN positions, so
+ * only those positions are probed and grown into runs; most text is looked
+ * at a few bytes per probe instead of byte by byte. */
+static int decode_base64_runs(struct level *lv)
+{
+	const unsigned char *t = (const unsigned char *)lv->text;
+	size_t stride = GUARD_SCANNER_BASE64_RUN_MIN;
+	size_t floor = 0;
+
+	size_t probe = stride - 1;
+
+	while (probe < lv->len) {
+		size_t start = probe, end = probe + 1;
+
+		if (!base64_chars[t[probe]]) {
+			probe += stride;
+			continue;
+		}
+		while (start > floor && base64_chars[t[start - 1]])
+			start--;
+		while (end < lv->len && base64_chars[t[end]])
+			end++;
+		floor = end;
+		if (end - start >= GUARD_SCANNER_BASE64_RUN_MIN) {
+			while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
+				end++;
+			if (decode_base64_run(lv, start, end) < 0)
+				return -1;
+		}
+
+		/* The first probe position at or after the end of this run. */
+		probe = end - end % stride + stride - 1;
+	}
 	return 0;
 }
 
@@ -463,7 +479,7 @@ static int scan_level(struct scan_run *run, const char *text, size_t len, unsign
 	if (match_keywords(&lv) < 0)
 		goto done;
 	if (depth < GUARD_SCANNER_DECODE_DEPTH &&
-	    (decode_url_runs(&lv) < 0 ||
+	    (decode_base64_runs(&lv) < 0 || decode_url_runs(&lv) < 0 ||
 	     decode_json_strings(&lv) < 0))
 		goto done;
 	rc = 0;
@@ -654,17 +670,14 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 	bool keystore = loc && guard_scanner_name_is_keystore(loc->path);
 	const char *text;
 	size_t text_len;
+	bool cut;
 	int rc;
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
-	if (len > scanner->max_file_size) {
-		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
-			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
-			       path);
-		run.stats->files_too_large++;
+	cut = len > scanner->max_file_size;
+	if (cut)
 		len = (size_t)scanner->max_file_size;
-	}
 
 	/* UTF-16 text grows by half at most when it becomes UTF-8. */
 	guard_buf_init(&utf8, len + len / 2 + 16);
@@ -676,6 +689,12 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 		guard_log_debug("skipped binary file '%s'", path);
 		run.stats->files_binary++;
 		return 0;
+	}
+	if (cut) {
+		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
+			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
+			       path);
+		run.stats->files_too_large++;
 	}
 	run.stats->files_scanned++;
 	run.stats->bytes_scanned += len;

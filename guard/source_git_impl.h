@@ -70,6 +70,32 @@ struct walk_intro {
 	uint32_t anc_count;
 };
 
+/* One path whose blob a tree comparison found added, modified or deleted.
+ * Submodule entries are left out. */
+struct guard_git_change {
+	git_delta_t status;
+	uint16_t old_mode, new_mode;
+	git_oid old_id, new_id;
+	char *path;
+};
+
+struct guard_git_changes {
+	struct guard_git_change *items;
+	size_t count, cap;
+};
+
+/* Appends the changes from old_tree to new_tree (either may be NULL for
+ * the empty tree), skipping subtrees whose ids are equal. */
+int guard_git_diff_trees(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree,
+			 struct guard_git_changes *out, struct guard_error *err);
+
+/* Appends the deltas of a libgit2 diff (used for the index). */
+int guard_git_changes_from_diff(git_diff *diff, struct guard_git_changes *out,
+				struct guard_error *err);
+
+void guard_git_changes_clear(struct guard_git_changes *changes);
+void guard_git_changes_release(struct guard_git_changes *changes);
+
 struct guard_git {
 	git_repository *repo;
 	bool staged;
@@ -100,6 +126,7 @@ struct guard_git {
 	size_t anc_count, anc_cap;
 	uint32_t diff_stamp;		/* counts the diffs planned */
 	struct walk_u64_set seen_pairs;	/* (blob, path) already planned */
+	struct guard_git_changes changes;	/* of the commit being planned */
 
 	bool shallow_hit;		/* the walk stopped at a shallow boundary */
 	git_oidarray shallow;		/* from the repository's shallow file */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tap.h"
 
@@ -265,6 +266,20 @@ static const struct pin_case pin_cases[] = {
 	  "from alpine:3 pin-literal | mount-from busybox:1 pin-arg",
 	  "ARG IMG=busybox:1@" FAKE "\nFROM alpine:3@" FAKE "\nARG IMG\n"
 	  "RUN --mount=from=$IMG,target=/x true\n" },
+	{ "stage inherits args from its base",
+	  "FROM alpine:3 AS base\nARG TOOLS=busybox:1\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | from base skip | mount-from busybox:1 pin-arg | "
+	  "from alpine:3 pin-literal | mount-from  skip",
+	  "FROM alpine:3@" FAKE " AS base\nARG TOOLS=busybox:1@" FAKE "\nFROM base\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\nFROM alpine:3@" FAKE "\n"
+	  "RUN --mount=from=$TOOLS,target=/t true\n" },
+	{ "env feeds a mount",
+	  "FROM alpine:3\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS},target=/t true\n", NULL,
+	  "from alpine:3 pin-literal | mount-from busybox:1 pin-after",
+	  "FROM alpine:3@" FAKE "\nENV TOOLS=busybox:1\nRUN --mount=from=${TOOLS}@" FAKE
+	  ",target=/t true\n" },
 	{ "build arg override", "ARG BASE=python:3.12\nFROM $BASE\n", args_py313,
 	  "from python:3.13 pin-after", "ARG BASE=python:3.12\nFROM $BASE@" FAKE "\n" },
 	{ "build arg same as default", "ARG BASE=python:3.12\nFROM $BASE\n", args_same,
@@ -477,7 +492,7 @@ static void test_warnings(void)
 	struct guard_dockerfile *df = must_parse("ARG PY=3.12\nFROM python:${PY}\n", NULL);
 
 	if (df) {
-		TAP_IS_STR(df->images[0].warning, "built from ARG 'PY'; changing the ARG needs a new pin",
+		TAP_IS_STR(df->images[0].warning, "the reference is built from 'PY', so changing its value needs a new pin",
 			   "pieces warn about the ARG");
 		guard_dockerfile_free(df);
 	}
@@ -612,6 +627,58 @@ static void test_directives(void)
 	}
 }
 
+static void test_apply_overlap(void)
+{
+	struct guard_dockerfile *df = must_parse("FROM alpine:3\nFROM nginx:1\n", NULL);
+	const char *digests[] = { FAKE, FAKE };
+	struct guard_error err = GUARD_ERROR_INIT;
+	char *out = NULL;
+	size_t len;
+
+	if (!df) {
+		TAP_OK(0, "overlap: parses");
+		return;
+	}
+	df->images[1].insert_at = df->images[0].insert_at;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), -1,
+		   "two edits at one offset rejected");
+	TAP_IS_INT(err.code, GUARD_ERR_INTERNAL, "overlap is an internal error");
+	df->images[1].action = GUARD_DOCKERFILE_PINNED;
+	df->images[1].digest_start = df->images[0].insert_at - 2;
+	df->images[1].digest_end = df->images[0].insert_at + 1;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), -1,
+		   "insertion inside a replaced range rejected");
+	digests[1] = NULL;
+	TAP_IS_INT(guard_dockerfile_apply(df, digests, &out, &len, &err), 0,
+		   "a NULL digest leaves the image alone");
+	TAP_IS_STR(out, "FROM alpine:3@" FAKE "\nFROM nginx:1\n", "only the first image pinned");
+	free(out);
+	guard_dockerfile_free(df);
+}
+
+static void test_load(void)
+{
+	char path[] = "/tmp/guard-dockerfile-XXXXXX";
+	int fd = mkstemp(path);
+	struct guard_dockerfile *df = NULL;
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	TAP_OK(fd >= 0, "temporary file created");
+	if (fd < 0)
+		return;
+	TAP_IS_INT(write(fd, "FROM alpine:3\n", 14), 14, "temporary file written");
+	close(fd);
+	TAP_IS_INT(guard_dockerfile_load(&df, path, NULL, &err), 0, "load reads the file");
+	if (df) {
+		TAP_IS_STR(df->path, path, "path kept for messages");
+		TAP_IS_INT(df->image_count, 1, "loaded file has one image");
+		guard_dockerfile_free(df);
+	}
+	unlink(path);
+	TAP_IS_INT(guard_dockerfile_load(&df, path, NULL, &err), -1, "missing file rejected");
+	TAP_OK(err.code != GUARD_OK, "missing file sets an error");
+}
+
 static void test_glob(void)
 {
 	TAP_OK(df_glob_match("*", "", 0, '\\'), "star matches empty");
@@ -630,6 +697,8 @@ static void test_glob(void)
 int main(void)
 {
 	test_glob();
+	test_apply_overlap();
+	test_load();
 	test_pin_cases();
 	test_error_cases();
 	test_positions();
