@@ -429,6 +429,22 @@ static int walk_manifest(struct image_walk *w, json_t *doc, const char *platform
 	return rc;
 }
 
+/* Reads a manifest or index by digest, from the manifests endpoint of a
+ * registry or as a blob of a layout. */
+static int read_manifest(struct image_walk *w, const char *digest, int64_t size,
+			 struct guard_buf *out, struct guard_error *err)
+{
+	size_t max = w->opts->max_json_bytes;
+
+	if (!w->store.read_manifest)
+		return guard_image_store_read(&w->store, digest, digest, size, max, out, err);
+	if (size >= 0 && (uint64_t)size > max)
+		return guard_error_set(err, GUARD_ERR_LIMIT,
+				       "manifest '%s' has %lld bytes, more than the %zu byte limit",
+				       digest, (long long)size, max);
+	return w->store.read_manifest(w->store.impl, digest, max, out, err);
+}
+
 /* ---- attestations ---- */
 
 static bool is_attestation(json_t *desc)
@@ -513,8 +529,7 @@ static int walk_attestation(struct image_walk *w, json_t *desc, struct guard_err
 
 	if (!digest)
 		return 0;
-	if (guard_image_store_read(&w->store, digest, digest, -1, w->opts->max_json_bytes, &body,
-				   &skip) < 0) {
+	if (read_manifest(w, digest, -1, &body, &skip) < 0) {
 		if (skip.code == GUARD_ERR_NOTFOUND)
 			return 0;
 		return report_problem(w, &skip, err);
@@ -621,9 +636,8 @@ int guard_manifest_walk_descriptor(struct image_walk *w, json_t *desc, const cha
 			       media_type);
 		return 0;
 	}
-	if (guard_image_store_read(&w->store, digest, digest,
-				   json_is_integer(size) ? json_integer_value(size) : -1,
-				   w->opts->max_json_bytes, &body, err) < 0)
+	if (read_manifest(w, digest, json_is_integer(size) ? json_integer_value(size) : -1, &body,
+			  err) < 0)
 		return guard_error_prefix(err, "reading manifest '%s' of '%s'", digest, w->name);
 	rc = guard_manifest_walk_bytes(w, body.data, body.len, digest, platform, depth, err);
 	guard_buf_release(&body);

@@ -28,8 +28,14 @@ struct guard_blob_reader;
 typedef int (*guard_store_open_fn)(void *impl, const char *key, struct guard_blob_source *out,
 				   struct guard_error *err);
 
+/* Reads a manifest or index by digest where the store keeps them apart
+ * from blobs (a registry's manifests endpoint). */
+typedef int (*guard_store_manifest_fn)(void *impl, const char *digest, size_t max,
+				       struct guard_buf *out, struct guard_error *err);
+
 struct guard_image_store {
 	guard_store_open_fn open;
+	guard_store_manifest_fn read_manifest;	/* NULL: manifests are blobs */
 	void (*free)(void *impl);
 	void *impl;
 	/* Error class for a corrupt blob or a digest mismatch: GUARD_ERR_PARSE

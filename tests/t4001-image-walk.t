@@ -48,6 +48,23 @@ is "$rc" 0 "zstd layer walks"
 is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed)')" \
 	"$(printf '%s\n' "$WALK_OCI" | grep -E '^(file|link|removed)')" "zstd layer gives the same files"
 
+# An opaque folder (".wh..wh..opq") in a third layer hides what lower
+# layers had under keep/, while its own new file stays.
+umoci tag --image "$O:1" opq
+mkdir -p opq/keep && touch opq/keep/.wh..wh..opq && echo fresh >opq/keep/fresh
+tar -C opq -cf opq.tar keep
+image_append_layer "$O" opq opq.tar "RUN /bin/sh -c rm -rf /keep/* # buildkit"
+out=$("$WALK" "oci:$O:opq"); rc=$?
+is "$rc" 0 "image with an opaque folder walks"
+like "$out" '^removed 1 keep/stay 3$' "opaque folder removes a lower file"
+like "$out" '^removed 1 keep/link 3$' "opaque folder removes a lower hard link"
+like "$out" '^file 3 keep/fresh 6$' "file beside the opaque marker is read"
+unlike "$out" 'removed 3 keep/fresh' "file of the opaque layer stays"
+unlike "$out" 'removed 2 app/conf/new' "other folders are untouched"
+"$GUARD" scan image --format json "oci:$O:opq" >opq.json 2>/dev/null
+is "$(jq '[.findings[] | select(.path == "keep/stay" and .image.removed == true)] | length >= 1' opq.json)" true \
+	"guard marks findings under an opaque folder removed"
+
 # The same image as an OCI archive, a legacy docker save archive (skopeo)
 # and a Docker 25+ archive (OCI layout plus manifest.json) gives the same
 # entries.
@@ -184,6 +201,14 @@ printf '\001' | dd of="$(image_blob bad "$L1")" bs=1 seek=5 conv=notrunc 2>/dev/
 out=$("$WALK" "oci:$TMP/bad:1"); rc=$?
 is "$rc" 1 "digest mismatch is a problem"
 like "$out" "does not match its digest" "mismatch is reported"
+
+jq '.layers[0].mediaType = "application/vnd.erofs.layer.v1"' "$MAN" >erofs.json
+image_retag "$O" erofs erofs.json
+out=$("$WALK" "oci:$O:erofs"); rc=$?
+is "$rc" 1 "unsupported layer media type is a problem"
+like "$out" "^problem parse: layer 1 \('$L1'\).*unsupported media type 'application/vnd.erofs.layer.v1'" \
+	"unsupported media type names the blob"
+like "$out" '^file 2 ' "other layers are still read"
 
 out=$("$WALK" --max-layer-size 10 "oci:$O:1"); rc=$?
 is "$rc" 1 "layer size limit is a problem"
