@@ -163,7 +163,7 @@ pin_sarif() {
 		runs: [{
 			tool: {driver: {
 				name: "guard", version: $version,
-				informationUri: "https://github.com/guard-dev/guard",
+				informationUri: "https://guard.invalid/",
 				rules: [{
 					id: "unpinned-image",
 					name: "UnpinnedImage",
