@@ -875,6 +875,7 @@ static int push_instruction(struct reader *rd, int *stage)
 	struct guard_dockerfile_instruction *grown, *ins;
 	struct df_text text = { 0 };
 	size_t first = rd->line, last, end;
+	unsigned column;
 	int rc = -1;
 
 	struct df_text *texts;
@@ -901,7 +902,9 @@ static int push_instruction(struct reader *rd, int *stage)
 	if (strcmp(ins->keyword, "FROM") == 0)
 		(*stage)++;
 	ins->stage = *stage;
-	ins->line = (unsigned)first + 1;
+	/* The line of the keyword, below `first` when that line holds only
+	 * the escape char. */
+	df_position(df, ins->start, &ins->line, &column);
 	ins->end_line = (unsigned)rd->line;
 	ins->end = end;
 	rc = 0;
