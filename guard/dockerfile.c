@@ -309,9 +309,9 @@ static int append_range(struct df_text *t, const char *s, size_t from, size_t to
 	return 0;
 }
 
-/* Reads one logical line starting at physical line rd->line (which holds
- * an instruction): continuation lines are joined, and blank and comment
- * lines inside the continuation are dropped. */
+/* Reads one logical line starting at physical line rd->line, which
+ * contains an instruction. Continuation lines are joined, and blank and
+ * comment lines inside the continuation are dropped. */
 static int read_logical(struct df_reader *rd, struct df_text *text, size_t *last_line)
 {
 	struct df_full *full = rd->full;

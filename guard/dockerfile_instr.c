@@ -117,9 +117,9 @@ static int read_flags(struct df_reader *rd, const struct df_text *t, size_t *pos
 	return 0;
 }
 
-/* Parses a JSON array of strings; returns 1 and fills args when t[pos..]
- * is one, 0 when it is not JSON (shell form), -1 on error. Element
- * positions are those of the JSON strings. */
+/* Parses a JSON array of strings. Returns 1 and fills args when t[pos..]
+ * is one, 0 when it is not JSON (so it is shell form), -1 on error.
+ * Element positions are those of the JSON strings. */
 static int read_json_array(struct df_reader *rd, const struct df_text *t, size_t pos,
 			   struct guard_dockerfile_instruction *ins, size_t line)
 {
