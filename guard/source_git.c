@@ -257,6 +257,10 @@ int guard_git_open(struct guard_git **out, struct guard_error *err)
 
 	if (!git)
 		return guard_error_oom(err);
+	/* libgit2's object cache (256 MiB by default) made a 20,000-commit walk
+	 * four times slower and its memory use over 300 MiB; each commit's
+	 * trees are read about twice, so the walk goes without it. */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	if (git_repository_open_ext(&git->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
 		free(git);
 		return guard_git_error(err, GUARD_ERR_IO, "opening the git repository of the current folder");
@@ -291,6 +295,8 @@ void guard_git_free(struct guard_git *git)
 	free(git->intros);
 	free(git->ancestors);
 	free(git->seen_pairs.slots);
+	guard_git_changes_release(&git->changes);
+	guard_git_tree_cache_release(&git->trees);
 	if (git->shallow_loaded)
 		git_oidarray_dispose(&git->shallow);
 	free(git->summary);
@@ -381,6 +387,7 @@ static int node_parse(struct guard_git *git, uint32_t index, struct guard_error 
 		return guard_error_prefix(err, "'%s'", hex);
 	}
 	git->nodes[index].time = (int64_t)git_commit_time(commit);
+	git_oid_cpy(&git->nodes[index].tree, git_commit_tree_id(commit));
 	git->nodes[index].parent_start = (uint32_t)git->edge_count;
 	count = git_commit_parentcount(commit);
 	if (count && is_shallow_commit(git, &git->nodes[index].oid)) {
@@ -812,13 +819,14 @@ static int push_ancestor(struct guard_git *git, const git_oid *oid, uint32_t pat
  * through the diff, and the trees of the other parents of a merge. */
 struct plan_input {
 	uint32_t commit;		/* node index or WALK_NONE */
-	git_diff *diff;
+	const struct guard_git_changes *changes;
 	git_tree **others;
 	size_t other_count;
 };
 
 /* True when another merge parent has exactly this content at path. */
-static int taken_from_other_parent(const struct plan_input *in, const git_diff_delta *delta,
+static int taken_from_other_parent(const struct plan_input *in,
+				   const struct guard_git_change *delta,
 				   bool *taken, struct guard_git *git, uint32_t path,
 				   struct guard_error *err)
 {
@@ -828,12 +836,12 @@ static int taken_from_other_parent(const struct plan_input *in, const git_diff_d
 
 	*taken = false;
 	for (k = 0; k < in->other_count; k++) {
-		rc = git_tree_entry_bypath(&entry, in->others[k], delta->new_file.path);
+		rc = git_tree_entry_bypath(&entry, in->others[k], delta->path);
 		if (rc == GIT_ENOTFOUND)
 			continue;
 		if (rc < 0)
 			return guard_git_error(err, GUARD_ERR_IO, "reading a merge parent's tree");
-		if (git_oid_equal(git_tree_entry_id(entry), &delta->new_file.id))
+		if (git_oid_equal(git_tree_entry_id(entry), &delta->new_id))
 			*taken = true;
 		else if (mode_is_blob((uint16_t)git_tree_entry_filemode(entry)) &&
 			 push_ancestor(git, git_tree_entry_id(entry), path, err) < 0)
@@ -850,9 +858,9 @@ static int taken_from_other_parent(const struct plan_input *in, const git_diff_d
 /* Adds an introduction for each path whose content the diff adds. */
 static int plan_diff(struct guard_git *git, const struct plan_input *in, struct guard_error *err)
 {
-	size_t i, count = git_diff_num_deltas(in->diff);
+	size_t i, count = in->changes->count;
 	uint32_t deleted_start = (uint32_t)git->anc_count, deleted_count, path, blob, anc_start;
-	const git_diff_delta *delta;
+	const struct guard_git_change *delta;
 	struct walk_intro *intro;
 	uint32_t stamp = ++git->diff_stamp;
 	bool taken;
@@ -860,25 +868,25 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 
 	/* The blobs this commit deletes: a path it adds may be a rename of one. */
 	for (i = 0; i < count; i++) {
-		delta = git_diff_get_delta(in->diff, i);
-		if (delta->status != GIT_DELTA_DELETED || !mode_is_blob(delta->old_file.mode))
+		delta = &in->changes->items[i];
+		if (delta->status != GIT_DELTA_DELETED || !mode_is_blob(delta->old_mode))
 			continue;
-		if (path_intern(git, delta->old_file.path, &path, err) < 0 ||
-		    push_ancestor(git, &delta->old_file.id, path, err) < 0)
+		if (path_intern(git, delta->path, &path, err) < 0 ||
+		    push_ancestor(git, &delta->old_id, path, err) < 0)
 			return -1;
 		git->blobs[git->ancestors[git->anc_count - 1]].deleted_stamp = stamp;
 	}
 	deleted_count = (uint32_t)git->anc_count - deleted_start;
 
 	for (i = 0; i < count; i++) {
-		delta = git_diff_get_delta(in->diff, i);
+		delta = &in->changes->items[i];
 		if (delta->status != GIT_DELTA_ADDED && delta->status != GIT_DELTA_MODIFIED &&
 		    delta->status != GIT_DELTA_TYPECHANGE)
 			continue;
-		if (!mode_is_blob(delta->new_file.mode))
+		if (!mode_is_blob(delta->new_mode))
 			continue;	/* submodule commits are scanned in their own repository */
-		if (path_intern(git, delta->new_file.path, &path, err) < 0 ||
-		    blob_get(git, &delta->new_file.id, path, &blob, err) < 0)
+		if (path_intern(git, delta->path, &path, err) < 0 ||
+		    blob_get(git, &delta->new_id, path, &blob, err) < 0)
 			return -1;
 
 		/* A file moved unchanged: the same content left another path. */
@@ -886,8 +894,8 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 			continue;
 
 		anc_start = (uint32_t)git->anc_count;
-		if (delta->status != GIT_DELTA_ADDED && mode_is_blob(delta->old_file.mode) &&
-		    push_ancestor(git, &delta->old_file.id, path, err) < 0)
+		if (delta->status != GIT_DELTA_ADDED && mode_is_blob(delta->old_mode) &&
+		    push_ancestor(git, &delta->old_id, path, err) < 0)
 			return -1;
 		if (taken_from_other_parent(in, delta, &taken, git, path, err) < 0)
 			return -1;
@@ -921,19 +929,12 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 	return 0;
 }
 
-static int commit_tree(git_repository *repo, const git_oid *oid, git_tree **out,
-		       struct guard_error *err)
+static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, struct guard_error *err)
 {
-	git_commit *commit = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
-	int rc;
 
-	rc = git_commit_lookup(&commit, repo, oid);
-	if (rc == 0)
-		rc = git_commit_tree(out, commit);
-	git_commit_free(commit);
-	if (rc < 0) {
-		git_oid_tostr(hex, sizeof(hex), oid);
+	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
+		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
 		guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit");
 		return guard_error_prefix(err, "'%s'", hex);
 	}
@@ -943,20 +944,14 @@ static int commit_tree(git_repository *repo, const git_oid *oid, git_tree **out,
 static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error *err)
 {
 	const struct walk_node *node = &git->nodes[index];
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	git_tree *tree = NULL, *first = NULL, *others[16];
-	struct plan_input in = { index, NULL, others, 0 };
+	git_tree *others[16];
+	struct plan_input in = { index, &git->changes, others, 0 };
 	git_tree **more = NULL;
 	uint32_t i;
 	int rc = -1;
 
 	if (node->flags & NODE_SHALLOW)
 		git->shallow_hit = true;
-	if (commit_tree(git->repo, &node->oid, &tree, err) < 0)
-		return -1;
-	if (node->parent_count > 0 &&
-	    commit_tree(git->repo, &git->nodes[git->edges[node->parent_start]].oid, &first, err) < 0)
-		goto out;
 
 	/* Octopus merges may have many parents. */
 	if (node->parent_count > 1 + GUARD_ARRAY_SIZE(others)) {
@@ -968,32 +963,30 @@ static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error
 		in.others = more;
 	}
 	for (i = 1; i < node->parent_count; i++) {
-		if (commit_tree(git->repo, &git->nodes[git->edges[node->parent_start + i]].oid,
-				&in.others[in.other_count], err) < 0)
+		if (node_tree(git, git->edges[node->parent_start + i], &in.others[in.other_count],
+			      err) < 0)
 			goto out;
 		in.other_count++;
 	}
 
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_tree(&in.diff, git->repo, first, tree, &opts) < 0) {
-		guard_git_error(err, GUARD_ERR_IO, "comparing trees");
+	guard_git_changes_clear(&git->changes);
+	if (guard_git_diff_trees(git->repo, &git->trees,
+				 node->parent_count ? &git->nodes[git->edges[node->parent_start]].tree : NULL,
+				 &node->tree, &git->changes, err) < 0)
 		goto out;
-	}
 	rc = plan_diff(git, &in, err);
 out:
-	git_diff_free(in.diff);
 	for (i = 0; i < in.other_count; i++)
 		git_tree_free(in.others[i]);
 	free(more);
-	git_tree_free(first);
-	git_tree_free(tree);
 	return rc;
 }
 
 static int plan_staged(struct guard_git *git, struct guard_error *err)
 {
 	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	struct plan_input in = { WALK_NONE, NULL, NULL, 0 };
+	struct plan_input in = { WALK_NONE, &git->changes, NULL, 0 };
+	git_diff *diff = NULL;
 	git_object *head = NULL;
 	git_tree *tree = NULL;
 	git_index *index = NULL;
@@ -1010,13 +1003,16 @@ static int plan_staged(struct guard_git *git, struct guard_error *err)
 		goto out;
 	}
 	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_index(&in.diff, git->repo, tree, index, &opts) < 0) {
+	if (git_diff_tree_to_index(&diff, git->repo, tree, index, &opts) < 0) {
 		guard_git_error(err, GUARD_ERR_IO, "comparing the index with HEAD");
 		goto out;
 	}
+	guard_git_changes_clear(&git->changes);
+	if (guard_git_changes_from_diff(diff, &git->changes, err) < 0)
+		goto out;
 	rc = plan_diff(git, &in, err);
 out:
-	git_diff_free(in.diff);
+	git_diff_free(diff);
 	git_index_free(index);
 	git_object_free(head);
 	return rc;
