@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!scanner && guard_scanner_new(&scanner, NULL, &err) < 0)
 		abort();
 
-	/* UTF-16 input decodes to at most 1.5 times as many bytes as it has,
-	 * and each decoded line break came from at least one input byte. */
+	/* Each line break of the scanned text comes from a '\n' byte, or from
+	 * a UTF-16 unit with a NUL byte, so this count bounds the lines. */
 	for (size_t i = 0; i < size; i++)
 		b.lines += data[i] == '\n' || data[i] == 0;
 	loc.path = "fuzz.txt";
