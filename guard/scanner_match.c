@@ -695,6 +695,10 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
+	if (len == 0) {
+		run.stats->files_scanned++;
+		return 0;
+	}
 	cut = len > scanner->max_file_size;
 	if (cut)
 		len = (size_t)scanner->max_file_size;
