@@ -7,6 +7,7 @@
 #   make test        only the tests of the normal build
 #   make check-asan  only the tests of the sanitizer build
 #   make install     install guard and its man page (PREFIX, DESTDIR)
+#   make demo        run guard's main jobs on a built-in example
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -114,10 +115,13 @@ deps:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
+demo: deps $(BUILD)/guard
+	GUARD=$(CURDIR)/$(BUILD)/guard bash demo/run.sh
+
 install: $(BUILD)/guard
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(BUILD)/guard $(DESTDIR)$(BINDIR)/guard
-	if [ -f doc/guard.1 ]; then install -m 0644 doc/guard.1 $(DESTDIR)$(MANDIR)/man1/guard.1; fi
+	install -m 0644 doc/guard.1 $(DESTDIR)$(MANDIR)/man1/guard.1
 
 clean:
 	rm -rf build build-asan

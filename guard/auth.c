@@ -312,7 +312,7 @@ int guard_auth_parse_token(const char *body, size_t len, char **token, long *exp
 
 	if (!json_is_object(root)) {
 		json_decref(root);
-		return guard_error_set(err, GUARD_ERR_NETWORK, "token answer is not a JSON object");
+		return guard_error_set(err, GUARD_ERR_NETWORK, "token response is not a JSON object");
 	}
 	value = json_string_value(json_object_get(root, "token"));
 	if (!value || !*value)
@@ -320,7 +320,7 @@ int guard_auth_parse_token(const char *body, size_t len, char **token, long *exp
 	if (!value || !*value || strlen(value) > AUTH_TOKEN_MAX) {
 		json_decref(root);
 		return guard_error_set(err, GUARD_ERR_NETWORK,
-				       "token answer has no usable 'token' or 'access_token'");
+				       "token response has no usable 'token' or 'access_token'");
 	}
 	*token = strdup(value);
 	expiry = json_object_get(root, "expires_in");

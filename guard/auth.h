@@ -16,7 +16,7 @@ enum guard_auth_scheme {
 	GUARD_AUTH_BEARER,
 };
 
-/* The challenge guard answers: Bearer when the header offers it, else Basic.
+/* The challenge guard responds to: Bearer when the header offers it, else Basic.
  * Empty strings for parameters the header does not carry. */
 struct guard_auth_challenge {
 	enum guard_auth_scheme scheme;
@@ -54,7 +54,7 @@ int guard_auth_token_request_build(const struct guard_auth_challenge *challenge,
 void guard_auth_token_request_release(struct guard_auth_token_request *req);
 
 /* Reads "token" or "access_token" and "expires_in" (default 60 s) from a
- * token endpoint answer. The token is owned by the caller. */
+ * token endpoint response. The token is owned by the caller. */
 int guard_auth_parse_token(const char *body, size_t len, char **token, long *expires_in,
 			   struct guard_error *err);
 

@@ -231,38 +231,65 @@ static int set_directive(struct reader *rd, size_t line, const char *key, size_t
 	return df->syntax_image ? 0 : -1;
 }
 
-/* Returns 1 when line i is a parser directive (and records it), 0 when it
- * is not, -1 on error. Shape: '#', blanks, key, blanks, '=', blanks, value. */
-static int read_directive(struct reader *rd, size_t i)
+/* Matches line i against the directive shape: '#', blanks, key, blanks,
+ * '=', blanks, value. On a match with a known key (syntax, escape, check)
+ * it fills key (lower case) and the value range, trailing blanks cut. */
+static bool match_directive(const struct df_full *full, size_t i, char key[16],
+			    size_t *value_start, size_t *value_end)
 {
-	const char *s = rd->df->data;
-	size_t end = rd->full->line_ends[i];
-	size_t p = skip_blanks(s, rd->full->line_starts[i], end);
-	char key[16];
+	const char *s = full->pub.data;
+	size_t end = full->line_ends[i];
+	size_t p = skip_blanks(s, full->line_starts[i], end);
 	size_t n = 0;
 
 	if (p >= end || s[p] != '#')
-		return 0;
+		return false;
 	p = skip_blanks(s, p + 1, end);
 	if (p >= end || !isalpha((unsigned char)s[p]))
-		return 0;
+		return false;
 	while (p < end && isalnum((unsigned char)s[p])) {
-		if (n + 1 >= sizeof(key))
-			return 0;
+		if (n + 1 >= 16)
+			return false;
 		key[n++] = (char)tolower((unsigned char)s[p++]);
 	}
 	key[n] = '\0';
 	p = skip_blanks(s, p, end);
 	if (p >= end || s[p] != '=')
-		return 0;
+		return false;
 	p = skip_blanks(s, p + 1, end);
 	while (end > p && is_blank(s[end - 1]))
 		end--;
 	if (p == end)
+		return false;
+	*value_start = p;
+	*value_end = end;
+	return strcmp(key, "syntax") == 0 || strcmp(key, "escape") == 0 || strcmp(key, "check") == 0;
+}
+
+/* Returns 1 when line i is a parser directive (and records it), 0 when it
+ * is not, -1 on error. */
+static int read_directive(struct reader *rd, size_t i)
+{
+	char key[16];
+	size_t start, end;
+
+	if (!match_directive(rd->full, i, key, &start, &end))
 		return 0;
-	if (strcmp(key, "syntax") != 0 && strcmp(key, "escape") != 0 && strcmp(key, "check") != 0)
+	return set_directive(rd, i, key, start, end) < 0 ? -1 : 1;
+}
+
+/* BuildKit reads a directive below the top of the file as a comment; a
+ * late `# escape=` then silently changes nothing, so it gets a warning. */
+static int warn_late_directive(struct reader *rd, size_t i)
+{
+	char key[16];
+	size_t start, end;
+
+	if (!match_directive(rd->full, i, key, &start, &end))
 		return 0;
-	return set_directive(rd, i, key, p, end) < 0 ? -1 : 1;
+	return df_warn(rd->df, (unsigned)i + 1, rd->err,
+		       "'# %s=' is not at the top of the file, so it is a comment; move it "
+		       "above every other line to make it a parser directive", key);
 }
 
 static int read_directives(struct reader *rd)
@@ -765,6 +792,25 @@ static int check_from(struct reader *rd, struct guard_dockerfile_instruction *in
 	return 0;
 }
 
+/* BuildKit needs '=' between a flag and its value: `COPY --from build`
+ * is an error, not a flag followed by a source named "build". */
+static int check_flag_values(struct reader *rd, const struct guard_dockerfile_instruction *ins,
+			     size_t line)
+{
+	static const char *const valued[] = {
+		"--from", "--mount", "--platform", "--chown", "--chmod", "--network",
+		"--security", "--checksum", "--exclude", NULL,
+	};
+
+	for (size_t i = 0; i < ins->flag_count; i++) {
+		if (one_of(ins->flags[i].value, valued))
+			return parse_error(rd, line, "%s: missing a value on flag '%s'",
+					   ins->trigger[0] ? ins->trigger : ins->keyword,
+					   ins->flags[i].value);
+	}
+	return 0;
+}
+
 /* Fills in ins from the logical line t (keyword at 0). */
 static int read_instruction(struct reader *rd, const struct df_text *t, size_t line,
 			    struct guard_dockerfile_instruction *ins, size_t *end)
@@ -820,7 +866,7 @@ static int read_instruction(struct reader *rd, const struct df_text *t, size_t l
 	}
 	if (strcmp(kw, "FROM") == 0)
 		return check_from(rd, ins, line);
-	return 0;
+	return check_flag_values(rd, ins, line);
 }
 
 static int push_instruction(struct reader *rd, int *stage)
@@ -869,6 +915,8 @@ static int read_instructions(struct reader *rd)
 	int stage = -1;
 
 	while (rd->line < rd->full->line_count) {
+		if (line_is_comment(rd->full, rd->line) && warn_late_directive(rd, rd->line) < 0)
+			return -1;
 		if (line_is_blank(rd->full, rd->line) || line_is_comment(rd->full, rd->line)) {
 			rd->line++;
 			continue;
@@ -1014,10 +1062,11 @@ static int collect_edits(const struct guard_dockerfile *df, const char *const *d
 	for (size_t i = 1; i < n; i++) {
 		if (edits[i].start < edits[i - 1].end ||
 		    (edits[i].start == edits[i - 1].start && edits[i].end == edits[i - 1].end)) {
+			size_t at = edits[i].start;
+
 			free(edits);
 			return guard_error_set(err, GUARD_ERR_INTERNAL,
-					       "%s: two digest edits overlap at byte %zu", df->path,
-					       edits[i].start);
+					       "%s: two digest edits overlap at byte %zu", df->path, at);
 		}
 	}
 	*out = edits;

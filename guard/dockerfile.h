@@ -1,5 +1,5 @@
 /* The Dockerfile parser: the grammar BuildKit's Dockerfile frontend accepts,
- * with the byte position of everything it returns, and the plan that says
+ * with the byte position of everything it returns, and the plan that decides
  * where `guard pin` writes each digest.
  *
  * Every offset is a byte offset into the parsed buffer (df->data, a copy of
@@ -40,8 +40,9 @@ struct guard_dockerfile_pair {
 	char *value;		/* quotes and escapes removed, variables kept;
 				 * NULL for `ARG NAME` without a value */
 	size_t name_start, name_end;
-	size_t value_start, value_end;	/* value as written, quotes included;
-					 * both at the end of the name when absent */
+	size_t value_start, value_end;	/* value as written, quotes included; an
+					 * empty range after the '=' of NAME=, and
+					 * at the end of the name when absent */
 	bool quoted;		/* some part of the value was in quotes */
 	unsigned line, column;	/* of the name */
 };
@@ -67,14 +68,17 @@ struct guard_dockerfile_instruction {
 				 * (heredoc bodies and terminators included), without
 				 * the final line ending */
 	char *text;		/* the logical line: continuations joined, comment
-				 * lines inside the instruction dropped */
+				 * lines inside the instruction dropped, heredoc
+				 * bodies not included */
 	int stage;		/* index into df->stages, -1 before the first FROM */
 	bool json;		/* exec (JSON array) form */
 	/* Leading --flags as written ("--from=build", "--mount=type=cache,..."). */
 	struct guard_dockerfile_word *flags;
 	size_t flag_count;
 	/* The words after the flags (for ONBUILD, after the trigger keyword and
-	 * its flags). In JSON form, the array elements, decoded. */
+	 * its flags): split on blanks for FROM, COPY and ADD (a heredoc opener
+	 * such as <<EOF is a word too), shell words otherwise. In JSON form,
+	 * the array elements, decoded. Empty for ENV, ARG and LABEL. */
 	struct guard_dockerfile_word *args;
 	size_t arg_count;
 	/* ENV, ARG, LABEL (also inside ONBUILD). */
@@ -104,7 +108,7 @@ enum guard_dockerfile_action {
 	GUARD_DOCKERFILE_SKIP,		/* nothing to pin, or cannot pin: see reason */
 };
 
-/* Where a planned digest goes. */
+/* The place a planned digest goes. */
 enum guard_dockerfile_site {
 	GUARD_DOCKERFILE_SITE_NONE,
 	GUARD_DOCKERFILE_SITE_LITERAL,		/* after the reference as written */

@@ -37,7 +37,7 @@ struct df_var {
 	bool platform;		/* TARGETARCH and friends: value known only at build time */
 	bool is_env;
 	bool overridden;	/* value from --build-arg */
-	/* Where the ARG default is written (quotes excluded), or DF_NOSRC. */
+	/* The byte range of the ARG default (quotes excluded), or DF_NOSRC. */
 	size_t default_start, default_end;
 	char **deps;		/* names whose values this value was built from */
 	size_t dep_count;
@@ -63,6 +63,7 @@ struct df_expansion {
 	char **deps;		/* every variable looked up, with its own deps */
 	size_t dep_count;
 	char *missing;		/* first variable used for its value that had none */
+	bool missing_declared;	/* it was declared, without a value */
 	char *platform;		/* first platform ARG used for its value */
 	char *required;		/* ${V:?} or ${V?} that failed: V */
 	size_t expressions;	/* $V and ${...} at the top level of the word */

@@ -8,12 +8,12 @@
  *   (FROM $BASE): at the end of that default, once for every user, unless
  *   the ARG also feeds a different reference or a --platform flag;
  * - exactly one ${V:-w} whose w gave the image: at the end of w;
- * - anything else built from ARGs (python:${PY}, or a --build-arg value
- *   that replaced the default): after the reference on its line, with a
- *   warning. For a --build-arg override the default no longer decides the
- *   image, so it is not edited; the digest pins the build that was
- *   described and the warning says a build without the override gets it
- *   too. */
+ * - anything else built from ARGs (python:${PY}, or an ARG given with
+ *   --build-arg, even one equal to its default): after the reference on
+ *   its line, with a warning. A build that passes the --build-arg ignores
+ *   the default, so a digest there would not pin it. The digest after the
+ *   reference pins the build that was described, and the warning tells
+ *   that a build without the override gets it too. */
 #include "dockerfile_int.h"
 
 #include <ctype.h>
@@ -26,7 +26,7 @@
 #include "ref.h"
 #include "util.h"
 
-/* Where an ARG default is written: the pin site for FROM $NAME. */
+/* The location of an ARG default value: the pin site for FROM $NAME. */
 struct arg_site {
 	char *name;
 	size_t start, end;	/* the default without its quotes */
@@ -48,7 +48,9 @@ struct plan {
 	const struct guard_dockerfile_options *opts;
 	struct guard_error *err;
 	struct df_env global;
-	struct df_env stage;
+	struct df_env stage;	/* the current stage */
+	struct df_env *saved;	/* the scopes of the stages before it */
+	size_t saved_count;
 	struct arg_site *sites;
 	size_t site_count;
 	char **platform_users;	/* ARGs used by FROM --platform */
@@ -169,13 +171,50 @@ static int expand_into(struct plan *p, size_t i, size_t ins, size_t from, size_t
 	return img->expanded ? 0 : -1;
 }
 
-static bool is_stage_name(const struct plan *p, const char *name, size_t before)
+/* Returns the index of the last stage before `before` named name (in
+ * any case), or SIZE_MAX. */
+static size_t stage_index(const struct plan *p, const char *name, size_t before)
 {
+	size_t found = SIZE_MAX;
+
 	for (size_t i = 0; i < p->df->stage_count && i < before; i++) {
 		if (p->df->stages[i].name && strcasecmp(p->df->stages[i].name, name) == 0)
-			return true;
+			found = i;
 	}
-	return false;
+	return found;
+}
+
+static bool is_stage_name(const struct plan *p, const char *name, size_t before)
+{
+	return stage_index(p, name, before) != SIZE_MAX;
+}
+
+/* Starts the scope of a new stage. A stage built on an earlier one sees
+ * the ARG and ENV values declared there, as BuildKit passes them on. */
+static int enter_stage(struct plan *p, size_t base)
+{
+	size_t n = p->df->stage_count;
+	struct df_env *saved = realloc(p->saved, (n + 1) * sizeof(*saved));
+
+	if (!saved)
+		return guard_error_oom(p->err);
+	p->saved = saved;
+	memset(&saved[n], 0, sizeof(saved[n]));
+	if (n > 0) {
+		saved[n - 1] = p->stage;
+		memset(&p->stage, 0, sizeof(p->stage));
+	}
+	p->saved_count = n;
+	if (base == SIZE_MAX)
+		return 0;
+	for (size_t i = 0; i < saved[base].count; i++) {
+		struct df_var var;
+
+		if (df_var_copy(&var, &saved[base].vars[i], p->err) < 0 ||
+		    df_env_put(&p->stage, &var, p->err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int add_site(struct plan *p, const char *name, size_t start, size_t end, bool is_env)
@@ -245,7 +284,9 @@ static int make_var(struct plan *p, size_t ins, const struct guard_dockerfile_pa
 		if (add_site(p, pair->name, start, end, is_env) < 0)
 			return -1;
 	}
-	if (override && (!var->set || strcmp(override, var->value.s) != 0)) {
+	/* Even an override equal to the default is marked: a build that passes
+	 * it ignores the default, so a digest there would not pin that build. */
+	if (override) {
 		if (df_text_set(&var->value, override, DF_NOSRC, p->err) < 0)
 			return -1;
 		var->set = true;
@@ -319,6 +360,7 @@ static int read_from(struct plan *p, size_t ins)
 	struct guard_dockerfile_image *img;
 	struct guard_dockerfile_stage *stages;
 	size_t i = p->df->image_count;
+	size_t base;
 	char *name = NULL;
 
 	for (size_t f = 0; f < in->flag_count; f++) {
@@ -359,8 +401,10 @@ static int read_from(struct plan *p, size_t ins)
 			return -1;
 		}
 	}
-	if (img->expanded && is_stage_name(p, img->expanded, p->df->stage_count) &&
-	    skip(p, img, "stage '%s' defined earlier", img->expanded) < 0)
+	base = img->expanded ? stage_index(p, img->expanded, p->df->stage_count) : SIZE_MAX;
+	if (base != SIZE_MAX && skip(p, img, "stage '%s' defined earlier", img->expanded) < 0)
+		goto fail;
+	if (enter_stage(p, base) < 0)
 		goto fail;
 	stages = realloc(p->df->stages, (p->df->stage_count + 1) * sizeof(*stages));
 	if (!stages) {
@@ -371,7 +415,6 @@ static int read_from(struct plan *p, size_t ins)
 	stages[p->df->stage_count].name = name;
 	stages[p->df->stage_count].instruction = ins;
 	p->df->stage_count++;
-	df_env_release(&p->stage);
 	return 0;
 fail:
 	free(name);
@@ -533,7 +576,9 @@ static bool shared(const struct plan *p, const char *name, const char *expanded)
 		const struct guard_dockerfile_image *img = &p->df->images[i];
 		const struct work *w = &p->work[i];
 
-		if (!w->expanded || img->action == GUARD_DOCKERFILE_SKIP)
+		/* Images that are or will be skipped get no digest. */
+		if (!w->expanded || img->action == GUARD_DOCKERFILE_SKIP || w->x.missing ||
+		    w->x.platform || w->x.required || img->expanded[0] == '\0')
 			continue;
 		if (df_names_has(w->x.deps, w->x.dep_count, name) && strcmp(img->expanded, expanded) != 0)
 			return true;
@@ -587,17 +632,17 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	for (size_t d = 0; d < w->x.dep_count; d++) {
 		if (shared(p, w->x.deps[d], img->expanded))
 			return set_text(&img->warning, p->err,
-					"ARG '%s' also feeds another reference, so the digest goes "
-					"after the reference; changing the ARG needs a new pin",
+					"'%s' also feeds another reference, so the digest goes after "
+					"the reference and changing its value needs a new pin",
 					w->x.deps[d]);
 	}
 	return set_text(&img->warning, p->err,
-			"built from ARG '%s'; changing the ARG needs a new pin",
+			"the reference is built from '%s', so changing its value needs a new pin",
 			w->x.dep_count ? w->x.deps[0] : "?");
 }
 
 /* A literal reference that no registry accepts fails the parse, as it
- * fails the build; one built from ARGs is skipped, since other values
+ * fails the build. One built from ARGs is skipped, because other values
  * may make it valid. */
 static int reject_reference(struct plan *p, struct guard_dockerfile_image *img,
 			    const struct guard_error *why)
@@ -641,8 +686,14 @@ static int decide(struct plan *p, size_t i)
 	if (w->x.required)
 		return skip(p, img, "ARG '%s' has no value and the reference requires one",
 			    w->x.required);
-	if (w->x.missing)
+	if (w->x.missing && w->x.missing_declared)
 		return skip(p, img, "depends on ARG '%s', which has no value", w->x.missing);
+	if (w->x.missing && img->kind == GUARD_DOCKERFILE_REF_FROM)
+		return skip(p, img, "depends on '%s', which is not an ARG declared before the first FROM",
+			    w->x.missing);
+	if (w->x.missing)
+		return skip(p, img, "depends on '%s', which is not an ARG or ENV of this stage",
+			    w->x.missing);
 	if (img->expanded[0] == '\0')
 		return skip(p, img, "%s", "empty after ARG substitution");
 	if (img->kind == GUARD_DOCKERFILE_REF_FROM && strcmp(img->expanded, "scratch") == 0)
@@ -711,6 +762,9 @@ int df_plan(struct guard_dockerfile *df, const struct guard_dockerfile_options *
 done:
 	df_env_release(&p.global);
 	df_env_release(&p.stage);
+	for (size_t i = 0; i < p.saved_count; i++)
+		df_env_release(&p.saved[i]);
+	free(p.saved);
 	for (size_t i = 0; i < p.site_count; i++)
 		free(p.sites[i].name);
 	free(p.sites);

@@ -14,7 +14,7 @@
 #include "ref.h"
 #include "util.h"
 
-/* Body cap of answers that are not 2xx: enough for any JSON error. */
+/* Body cap of responses that are not 2xx: enough for any JSON error. */
 #define HTTP_ERROR_BODY_MAX (64u << 10)
 #define HTTP_REDIRECTS_MAX 5
 /* The system CA bundle and the extra CA files together. */
@@ -59,6 +59,7 @@ struct http_transfer {
 	bool streaming;
 	uint64_t streamed;
 	unsigned redirects;
+	unsigned attempts;
 	uint64_t first_start_ms;
 	uint64_t not_before_ms;
 };
@@ -441,7 +442,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
 	}
 	if (guard_buf_append(&t->resp.body, data, len, NULL) < 0) {
 		guard_error_set(&t->error, GUARD_ERR_LIMIT,
-				"answer from '%.200s' is larger than %zu bytes", t->url, t->resp.body.max);
+				"response from '%.200s' is larger than %zu bytes", t->url, t->resp.body.max);
 		return 0;
 	}
 	return len;
@@ -657,19 +658,19 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 	if (t->error.code != GUARD_OK || t->streamed > 0)
 		return false;
 	retryable = result != CURLE_OK ? result_retryable(result) : status_retryable(t->resp.status);
-	if (!retryable || t->resp.attempts >= s->attempts)
+	if (!retryable || t->attempts >= s->attempts)
 		return false;
 
 	delay = guard_http_parse_retry_after(t->retry_after, (int64_t)time(NULL));
 	if (delay < 0)
-		delay = (int64_t)backoff_ms(t->http, t->resp.attempts);
+		delay = (int64_t)backoff_ms(t->http, t->attempts);
 	if (now + (uint64_t)delay > t->first_start_ms + (uint64_t)s->retry_budget_ms) {
 		guard_log_debug("not retrying '%s': the wait of %lld ms exceeds the retry budget",
 				t->url, (long long)delay);
 		return false;
 	}
 	guard_log_info("retrying '%s' in %lld ms (attempt %u of %u)", t->url, (long long)delay,
-		       t->resp.attempts + 1, s->attempts);
+		       t->attempts + 1, s->attempts);
 	t->not_before_ms = now + (uint64_t)delay;
 	return true;
 }
@@ -741,7 +742,10 @@ static bool follow_redirect(struct http_transfer *t)
 			return false;
 		}
 	}
+	/* Each hop gets the full number of attempts; HTTP_REDIRECTS_MAX bounds
+	 * the chain. */
 	t->redirects++;
+	t->attempts = 0;
 	return true;
 }
 
@@ -800,6 +804,7 @@ static void transfer_finished(struct guard_http *http, struct http_transfer *t, 
 	curl_easy_getinfo(t->easy, CURLINFO_EFFECTIVE_URL, &effective);
 	snprintf(t->resp.url, sizeof(t->resp.url), "%s", effective ? effective : t->url);
 	t->resp.tls_handshake_failed = result == CURLE_SSL_CONNECT_ERROR;
+	t->resp.attempts = t->attempts;
 	t->done(&t->resp, &t->error, t->ctx);
 	transfer_free(t);
 }
@@ -831,7 +836,7 @@ static void start_ready(struct guard_http *http, unsigned max_in_flight, uint64_
 			transfer_free(t);
 			continue;
 		}
-		t->resp.attempts++;
+		t->attempts++;
 		http->request_count++;
 		http->active++;
 		guard_log_debug("%s %s", t->method, t->url);
@@ -871,7 +876,7 @@ int guard_http_run(struct guard_http *http, unsigned max_in_flight, struct guard
 struct perform_result {
 	struct guard_http_response *resp;
 	struct guard_error error;
-	bool answered;
+	bool responded;
 };
 
 static void perform_done(struct guard_http_response *resp, const struct guard_error *error,
@@ -883,7 +888,7 @@ static void perform_done(struct guard_http_response *resp, const struct guard_er
 		guard_error_copy(&r->error, error);
 		return;
 	}
-	r->answered = true;
+	r->responded = true;
 	r->resp->status = resp->status;
 	r->resp->content_length = resp->content_length;
 	r->resp->attempts = resp->attempts;
@@ -908,7 +913,7 @@ int guard_http_perform(struct guard_http *http, const struct guard_http_request 
 		return -1;
 	if (guard_http_run(http, 1, err) < 0)
 		return -1;
-	if (!r.answered) {
+	if (!r.responded) {
 		guard_error_copy(err, &r.error);
 		return -1;
 	}

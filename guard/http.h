@@ -12,12 +12,12 @@
 #include "config.h"
 #include "error.h"
 
-/* Default cap of a buffered body (manifests, token answers, error bodies). */
+/* Default cap of a buffered body (manifests, token responses, error bodies). */
 #define GUARD_HTTP_BODY_MAX (4u << 20)
 
 struct guard_http;
 
-/* Receives the body of a 2xx answer as it arrives, instead of buffering it.
+/* Receives the body of a 2xx response as it arrives, instead of buffering it.
  * Returning -1 with err set stops the transfer without a retry. */
 typedef int (*guard_http_sink_fn)(const void *data, size_t len, void *ctx,
 				  struct guard_error *err);
@@ -35,12 +35,12 @@ struct guard_http_request {
 };
 
 struct guard_http_response {
-	long status;			/* 0 when no HTTP answer arrived */
+	long status;			/* 0 when no HTTP response arrived */
 	struct guard_buf body;		/* empty for HEAD and streamed bodies */
 	char content_type[256];		/* without parameters */
 	char docker_content_digest[160];
 	struct guard_buf www_authenticate;	/* all challenge headers, joined by ", " */
-	char url[2048];			/* the URL that answered (after redirects) */
+	char url[2048];			/* the URL of the final response (after redirects) */
 	int64_t content_length;		/* -1 when unknown */
 	unsigned attempts;
 	bool tls_handshake_failed;	/* no TLS session: the server may speak plain HTTP */
@@ -50,15 +50,15 @@ void guard_http_response_init(struct guard_http_response *resp);
 void guard_http_response_release(struct guard_http_response *resp);
 
 /* Creates a client. insecure lists hosts ("host" or "host:port") that may be
- * reached over plain HTTP and whose certificates are not verified; ca_files
+ * reached over plain HTTP and whose certificates are not verified. ca_files
  * are trusted in addition to the system store. Both may be NULL. Timeouts and
- * retries come from the environment (see guard_http_settings_from_env). */
+ * retries come from GUARD_HTTP_* environment variables (see http.c). */
 int guard_http_new(struct guard_http **out, const struct guard_string_list *insecure,
 		   const struct guard_string_list *ca_files, struct guard_error *err);
 void guard_http_free(struct guard_http *http);
 
 /* Called once per request with the final response (after retries and
- * redirects). error->code is not GUARD_OK when no usable answer arrived;
+ * redirects). error->code is not GUARD_OK when no usable response arrived;
  * resp is then only informative (status 0). The response is released after
  * the call, so move what you keep. */
 typedef void (*guard_http_done_fn)(struct guard_http_response *resp,
@@ -73,8 +73,8 @@ int guard_http_submit(struct guard_http *http, const struct guard_http_request *
  * 8) until none is left; done callbacks may submit more. */
 int guard_http_run(struct guard_http *http, unsigned max_in_flight, struct guard_error *err);
 
-/* Runs one request to completion. On success resp holds the final answer,
- * whatever its status; -1 only when no answer arrived. */
+/* Runs one request to completion. On success resp contains the final
+ * response, whatever its status; -1 only when no response arrived. */
 int guard_http_perform(struct guard_http *http, const struct guard_http_request *req,
 		       struct guard_http_response *resp, struct guard_error *err);
 
@@ -88,7 +88,7 @@ int guard_http_check_url(const struct guard_http *http, const char *url, bool cr
 /* True when host ("name" or "name:port") is in the insecure list. */
 bool guard_http_host_insecure(const struct guard_http *http, const char *host);
 
-/* Writes a short description of an error answer into out: "CODE: message"
+/* Writes a short description of an error response into out: "CODE: message"
  * from a registry error body, otherwise a sanitized excerpt of the body. */
 void guard_http_error_summary(const struct guard_http_response *resp, char *out, size_t size);
 

@@ -31,13 +31,15 @@
 /* An authenticated request that gets 401 again is not retried more often. */
 #define AUTH_ROUNDS_MAX 2
 
-/* What guard knows about one registry domain. */
+/* State kept for one registry domain. */
 struct reg_host {
 	char *domain;		/* as in the reference: "docker.io", "127.0.0.1:5000" */
 	char *base;		/* "https://registry-1.docker.io" or the mirror URL */
 	char *cred_key;		/* domain whose credentials are used */
 	bool http_fallback;	/* loopback or insecure: https first, then http */
 	bool scheme_settled;
+	bool probing;		/* the first request is finding the scheme */
+	struct job *scheme_waiters;	/* jobs held until the scheme is known */
 	bool cred_loaded;
 	bool has_cred;
 	struct guard_credential cred;
@@ -79,7 +81,7 @@ struct job {
 	struct job *next_waiting;	/* waiting for a token fetch */
 };
 
-/* A token request in flight and the jobs waiting for its answer. */
+/* A token request in flight and the jobs waiting for its response. */
 struct token_fetch {
 	struct guard_registry *reg;
 	struct reg_host *host;
@@ -102,7 +104,7 @@ struct guard_registry {
 
 static void job_submit(struct job *job);
 
-/* Copies src into dst, cut to fit (values from answers can be longer). */
+/* Copies src into dst, cut to fit (values from responses can be longer). */
 static void copy_text(char *dst, size_t size, const char *src)
 {
 	size_t len = strnlen(src, size - 1);
@@ -384,12 +386,40 @@ static int blob_sink(const void *data, size_t len, void *ctx, struct guard_error
 	return job->blob_fn(data, len, job->blob_ctx, err);
 }
 
+/* Marks the host's scheme as known and sends the jobs held for it. */
+static void host_settle(struct reg_host *h)
+{
+	struct job *job = h->scheme_waiters;
+
+	h->scheme_settled = true;
+	h->probing = false;
+	h->scheme_waiters = NULL;
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_submit(job);
+		job = next;
+	}
+}
+
 static void job_submit(struct job *job)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
 	struct guard_http_request req = { 0 };
 	struct guard_error err = GUARD_ERROR_INIT;
+	struct reg_host *h = job->host;
 
+	/* One request finds out whether a loopback or insecure host speaks
+	 * TLS; the others wait for it instead of each trying https. */
+	if (h->http_fallback && !h->scheme_settled) {
+		if (h->probing) {
+			job->next_waiting = h->scheme_waiters;
+			h->scheme_waiters = job;
+			return;
+		}
+		h->probing = true;
+	}
 	if (job_url(job, &url) < 0) {
 		job_fail_copy(job, &job->error);
 		return;
@@ -507,7 +537,7 @@ static void fetch_on_response(struct guard_http_response *resp, const struct gua
 		return;
 	}
 	if (resp->status == 404 && !f->used_get) {
-		/* Token servers without the OAuth2 POST form answer 404. */
+		/* Token servers without the OAuth2 POST form return 404. */
 		f->used_get = true;
 		if (fetch_submit(f, &err) < 0)
 			fetch_finish(f, NULL, &err);
@@ -806,16 +836,19 @@ static void job_on_blob(struct job *job, struct guard_http_response *resp)
 static void job_on_not_found(struct job *job, struct guard_http_response *resp)
 {
 	char summary[256];
+	const char *what = "tag";
 
+	if (job->kind == JOB_BLOB)
+		what = "blob";
+	else if (job->reference_is_digest)
+		what = "digest";
 	guard_http_error_summary(resp, summary, sizeof(summary));
-	job_fail(job, GUARD_ERR_NOTFOUND, "%s '%s' not found in %s%s%s%s",
-		 job->kind == JOB_BLOB ? "blob" : job->reference_is_digest ? "digest" : "tag",
-		 job->reference, job->display, summary[0] ? " (" : "", summary,
+	job_fail(job, GUARD_ERR_NOTFOUND, "%s '%s' not found in %s%s%s%s", what, job->reference, job->display, summary[0] ? " (" : "", summary,
 		 summary[0] ? ")" : "");
 }
 
-/* The first answer from a loopback or insecure host that does not speak
- * TLS moves the host to plain HTTP. */
+/* A failed TLS handshake with a loopback or insecure host moves the host to
+ * plain HTTP. */
 static bool job_try_plain_http(struct job *job, const struct guard_http_response *resp)
 {
 	struct reg_host *h = job->host;
@@ -826,10 +859,12 @@ static bool job_try_plain_http(struct job *job, const struct guard_http_response
 		memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
 		guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
 	}
-	h->scheme_settled = true;
-	if (strncmp(h->base, "http://", 7) != 0)
+	if (strncmp(h->base, "http://", 7) != 0) {
+		host_settle(h);
 		return false;
+	}
 	job_submit(job);
+	host_settle(h);
 	return true;
 }
 
@@ -837,14 +872,18 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 			    void *ctx)
 {
 	struct job *job = ctx;
-	char summary[256];
+	char summary[256], hint[300];
 
 	if (error->code != GUARD_OK) {
-		if (!job_try_plain_http(job, resp))
+		if (!job_try_plain_http(job, resp)) {
 			job_fail_copy(job, error);
+			if (job->host->probing)
+				host_settle(job->host);
+		}
 		return;
 	}
-	job->host->scheme_settled = true;
+	if (!job->host->scheme_settled || job->host->probing)
+		host_settle(job->host);
 	if (resp->status == 401) {
 		job_on_unauthorized(job, resp);
 		return;
@@ -855,8 +894,17 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 	}
 	guard_http_error_summary(resp, summary, sizeof(summary));
 	if (resp->status == 403) {
-		job_fail(job, GUARD_ERR_AUTH, "registry '%s' denied access to '%s' (HTTP 403%s%s)",
-			 job->host->domain, job->display, summary[0] ? " " : "", summary);
+		login_hint(hint, sizeof(hint), job->host);
+		job_fail(job, GUARD_ERR_AUTH, "registry '%s' denied access to '%s' (HTTP 403%s%s): %s",
+			 job->host->domain, job->display, summary[0] ? " " : "", summary, hint);
+		return;
+	}
+	if (resp->status == 429) {
+		job_fail(job, GUARD_ERR_NETWORK,
+			 "registry '%s' is rate limiting requests (HTTP 429%s%s) for '%s:%s': try "
+			 "again later, or log in for a higher limit",
+			 job->host->domain, summary[0] ? " " : "", summary, job->display,
+			 job->reference);
 		return;
 	}
 	if (resp->status < 200 || resp->status >= 300) {

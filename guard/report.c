@@ -220,6 +220,13 @@ int guard_report_finish(struct guard_scan_result *result, const struct guard_opt
 		return guard_error_set(err, code, "scan incomplete: %zu %s could not be read (listed above)",
 				       problems, problems == 1 ? "item" : "items");
 	}
+
+	/* A source that only counted unreadable files still must not pass. */
+	if (result->stats.files_unreadable > 0)
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "scan incomplete: %" PRIu64 " %s could not be read",
+				       result->stats.files_unreadable,
+				       result->stats.files_unreadable == 1 ? "file" : "files");
 	return result->findings.count > 0 ? GUARD_RESULT_FINDINGS : GUARD_RESULT_CLEAN;
 }
 
@@ -274,6 +281,11 @@ static size_t assignment_prefix(const char *s)
 	return s[i] == '=' ? i + 1 : 0;
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Skips a value up to the next blank, or a quoted one to its closing quote. */
 static const char *skip_value(const char *p)
 {
@@ -284,27 +296,58 @@ static const char *skip_value(const char *p)
 
 		return end ? end + 1 : p + strlen(p);
 	}
-	while (*p && *p != ' ')
+	while (*p && !is_blank(*p))
 		p++;
 	return p;
 }
 
-int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
-			     struct guard_error *err)
+/* Shortest word of a build step that may be a secret when it contains a
+ * digit or a capital letter. Tokens, keys and passwords almost always do,
+ * while commands, flags and most paths do not. */
+#define STEP_WORD_SUSPECT_LENGTH 8
+
+/* Returns the length of the word at p (up to the next blank), and whether
+ * it looks like it may contain a secret. */
+static size_t step_word(const char *p, bool *suspect)
+{
+	bool mixed = false;
+	size_t n = 0;
+
+	while (p[n] && !is_blank(p[n])) {
+		if ((p[n] >= '0' && p[n] <= '9') || (p[n] >= 'A' && p[n] <= 'Z'))
+			mixed = true;
+		n++;
+	}
+	*suspect = mixed && n >= STEP_WORD_SUSPECT_LENGTH;
+	return n;
+}
+
+static int redact_words(const char *step, size_t max, struct guard_buf *out,
+			struct guard_error *err)
 {
 	size_t start = out->len;
 	const char *p = step;
 
 	while (*p) {
-		size_t name = (p == step || p[-1] == ' ') ? assignment_prefix(p) : 0;
+		bool word_start = p == step || is_blank(p[-1]);
+		size_t name = word_start ? assignment_prefix(p) : 0;
+		bool suspect = false;
+		size_t word;
 
 		if (out->len - start >= max && ((unsigned char)*p & 0xc0) != 0x80)
 			return guard_buf_puts(out, "\xe2\x80\xa6", err);
-		if (name > 0 && p[name] && p[name] != ' ') {
+		if (name > 0 && p[name] && !is_blank(p[name])) {
 			if (guard_buf_append(out, p, name, err) < 0 ||
 			    guard_buf_puts(out, "\xe2\x80\xa6", err) < 0)
 				return -1;
 			p = skip_value(p + name);
+			continue;
+		}
+		word = word_start ? step_word(p, &suspect) : 0;
+		if (suspect) {
+			if (guard_buf_puts(out, "\xe2\x80\xa6", err) < 0)
+				return -1;
+			p += word;
 			continue;
 		}
 		if (guard_buf_putc(out, *p, err) < 0)
@@ -312,4 +355,60 @@ int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out
 		p++;
 	}
 	return 0;
+}
+
+/* Returns the byte offset of the 1-based line in text, or -1. */
+static long line_offset(const char *text, unsigned line)
+{
+	const char *p = text;
+
+	while (line > 1) {
+		p = strchr(p, '\n');
+		if (!p)
+			return -1;
+		p++;
+		line--;
+	}
+	return p - text;
+}
+
+int guard_report_redact_step(const struct guard_location *loc, size_t max, struct guard_buf *out,
+			     struct guard_error *err)
+{
+	char *masked;
+	long line_start;
+	size_t len, start, end;
+	int rc;
+
+	if (!guard_report_step_contains_secret(loc) || loc->line == 0 || loc->column == 0 ||
+	    loc->end_column <= loc->column)
+		return redact_words(loc->step, max, out, err);
+
+	/* The finding was made in the step: its columns mark the secret. */
+	line_start = line_offset(loc->step, loc->line);
+	len = strlen(loc->step);
+	if (line_start < 0)
+		return redact_words(loc->step, max, out, err);
+	start = (size_t)line_start + loc->column - 1;
+	end = (size_t)line_start + loc->end_column - 1;
+	if (start > len)
+		start = len;
+	if (end > len)
+		end = len;
+
+	masked = malloc(len + 4);
+	if (!masked)
+		return guard_error_oom(err);
+	memcpy(masked, loc->step, start);
+	memcpy(masked + start, "\xe2\x80\xa6", 3);
+	memcpy(masked + start + 3, loc->step + end, len - end + 1);
+	rc = redact_words(masked, max, out, err);
+	guard_wipe(masked, len + 4);
+	free(masked);
+	return rc;
+}
+
+bool guard_report_step_contains_secret(const struct guard_location *loc)
+{
+	return loc->origin && strcmp(loc->origin, "history") == 0;
 }

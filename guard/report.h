@@ -49,8 +49,8 @@ int guard_scan_result_collect(const struct guard_finding *finding, void *ctx,
  * sorts, writes the report in the chosen format to --output or stdout, and
  * prints the summary to stderr. Returns GUARD_RESULT_CLEAN or
  * GUARD_RESULT_FINDINGS. Returns -1 with err set when something could not
- * be read, because an incomplete scan must not pass as clean; each problem
- * was already printed, and err names how many there were. */
+ * be read, because an incomplete scan must not pass as clean. Each problem
+ * was already printed, so err only states how many there were. */
 int guard_report_finish(struct guard_scan_result *result, const struct guard_options *opts,
 			const struct guard_config *config, const char *write_baseline,
 			struct guard_error *err);
@@ -69,11 +69,20 @@ int guard_report_write_sarif(const struct guard_scan_result *result, struct guar
  * surrogates included). */
 size_t guard_report_utf8_decode(const unsigned char *s, size_t len, unsigned long *cp);
 
-/* Appends a build step (history created_by) for display: every K=V value
- * is replaced by "…", because builders record build-arg, ARG and ENV
- * values there, and the text is cut after max bytes. */
-int guard_report_redact_step(const char *step, size_t max, struct guard_buf *out,
-			     struct guard_error *err);
+/* True when the finding was made in its build step text (origin
+ * "history"), so its line and columns point into loc->step. */
+bool guard_report_step_contains_secret(const struct guard_location *loc);
+
+/* Appends loc->step, a build step (history created_by), for display, cut
+ * after max bytes. A finding made in the step has its secret, marked by
+ * line and columns, replaced by "…". Builders also record build-arg, ARG
+ * and ENV values in steps, and RUN commands may carry other secrets
+ * inline. So every K=V value, and every word of 8 or more bytes with a
+ * digit or a capital letter, becomes "…" as well.
+ * NOTE: another secret made only of lowercase letters and punctuation
+ * would still show. */
+int guard_report_redact_step(const struct guard_location *loc, size_t max,
+			     struct guard_buf *out, struct guard_error *err);
 
 struct json_t;
 

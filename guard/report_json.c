@@ -121,7 +121,7 @@ static json_t *image_object(struct json_builder *b, const struct guard_location 
 	if (loc->layer_index > 0)
 		set(b, image, "layer_index", json_integer(loc->layer_index));
 	if (loc->step) {
-		if (guard_report_redact_step(loc->step, STEP_REPORT_MAX, &step, NULL) < 0)
+		if (guard_report_redact_step(loc, STEP_REPORT_MAX, &step, NULL) < 0)
 			b->failed = true;
 		else
 			set_string(b, image, "step", step.data ? step.data : "");

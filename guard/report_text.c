@@ -167,7 +167,7 @@ static void write_image_details(struct text_writer *w, const struct guard_locati
 	struct guard_buf step = GUARD_BUF_INIT(STEP_DISPLAY_MAX * 4);
 
 	if (loc->step && w->rc == 0) {
-		w->rc = guard_report_redact_step(loc->step, STEP_DISPLAY_MAX, &step, w->err);
+		w->rc = guard_report_redact_step(loc, STEP_DISPLAY_MAX, &step, w->err);
 		put_raw(w, "    step: ");
 		put_safe(w, step.data ? step.data : "");
 		put_raw(w, "\n");

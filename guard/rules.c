@@ -404,7 +404,10 @@ static const struct guard_rule rules[] = {
 	  "(?<!(?i:postgres))(?<!(?i:postgresql))(?<!(?i:mysql))(?<!(?i:mariadb))"
 	  "(?<!(?i:mongodb))(?<!(?i:mongodb\\+srv))(?<!(?i:redis))(?<!(?i:rediss))"
 	  "(?<!(?i:amqp))(?<!(?i:amqps))(?<!(?i:mssql))(?<!(?i:sqlserver))"
-	  "(?<=[A-Za-z0-9])://[^\\s:/@\"'<>]{1,100}:([^\\s/@\"'<>]{3,100})@[A-Za-z0-9.\\-\\[\\]]",
+	  /* RFC 3986 userinfo never holds brackets, braces or '|', so usage
+	   * lines such as [docker://]NAME[:TAG|@DIGEST] do not match. */
+	  "(?<=[A-Za-z0-9])://[^\\s:/@\"'<>\\[\\]{}|\\\\^`]{1,100}:"
+	  "([^\\s/@\"'<>\\[\\]{}|\\\\^`]{3,100})@[A-Za-z0-9.\\-\\[\\]]",
 	  0, 230, 0, PLACEHOLDER, HINT_ROTATE },
 	{ "connection-string-password", "Password in a connection string (Server=...;Password=...)",
 	  HIGH,
@@ -514,7 +517,7 @@ static bool has_part_ci(const char *value, size_t len, const char *part)
 	return false;
 }
 
-/* One character repeated, or two alternating ("x-x-x"), says nothing. */
+/* One character repeated, or two alternating ("x-x-x"), is a placeholder. */
 static bool is_repetitive(const char *value, size_t len)
 {
 	unsigned char seen[256] = { 0 };

@@ -9,18 +9,14 @@
 #include "scanner_int.h"
 #include "util.h"
 
-/* Largest window one pattern run covers. Windows of a rule that touch are
- * merged up to this size; a longer stretch of hits is cut into windows that
- * overlap by the rule's reach, so no match is lost at a cut. */
-#define WINDOW_MAX (256 * 1024)
-
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
- * the end of a secret sees the real next byte. */
+ * the end of a secret reads the real next byte. */
 #define WINDOW_MARGIN 64
 
 #define URL_RUN_MAX (64 * 1024)
 #define JSON_STRING_MAX (256 * 1024)
 #define DECODE_RUN_MAX (1024 * 1024)
+#define DECODE_RUN_OVERLAP (64 * 1024)
 
 #define FINDINGS_MAX 10000
 
@@ -68,7 +64,6 @@ struct level {
 
 static int scan_level(struct scan_run *run, const char *text, size_t len, unsigned depth,
 		      size_t attr_start, size_t attr_end);
-static int decode_base64_run(struct level *lv, size_t start);
 
 static bool has_stopword(const struct guard_scanner *scanner, const char *value, size_t len)
 {
@@ -203,15 +198,6 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 
 	(void)from;
 	(void)flags;
-	if (id == lv->run->scanner->keyword_count) {
-		if (lv->depth < GUARD_SCANNER_DECODE_DEPTH &&
-		    decode_base64_run(lv, (size_t)to - GUARD_SCANNER_BASE64_RUN_MIN) < 0) {
-			lv->failed = 1;
-			return 1;
-		}
-		return 0;
-	}
-
 	kw = &lv->run->scanner->keywords[id];
 	rule = lv->run->scanner->rules[kw->rule].rule;
 	w = &lv->windows[kw->rule];
@@ -221,7 +207,7 @@ static int on_keyword(unsigned int id, unsigned long long from, unsigned long lo
 	if (end > lv->len)
 		end = lv->len;
 
-	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= WINDOW_MAX) {
+	if (w->active && start <= w->end && end - (start < w->start ? start : w->start) <= GUARD_SCANNER_WINDOW_MAX) {
 		if (start < w->start)
 			w->start = start;
 		if (end > w->end)
@@ -299,25 +285,15 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
-/* Decodes the base64 run starting at start and scans the result when it
- * is text. */
-static int decode_base64_run(struct level *lv, size_t start)
+/* Decodes len base64 characters at s and scans the result when it is text;
+ * findings are reported at [start, end), the whole run. */
+static int decode_base64_piece(struct level *lv, const char *s, size_t len, size_t start,
+			       size_t end)
 {
-	const char *s = lv->text + start;
-	size_t len = 0, end;
 	unsigned char probe[48];
-	size_t n;
+	size_t n, cap = len / 4 * 3 + 3;
 	char *decoded;
 
-	while (start + len < lv->len && len < DECODE_RUN_MAX &&
-	       base64_chars[(unsigned char)s[len]])
-		len++;
-	while (start + len < lv->len && len < DECODE_RUN_MAX && s[len] == '=')
-		len++;
-	end = start + len;
-
-	if (len > DECODE_RUN_MAX)
-		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
 	if (!looks_like_base64(s, len))
 		return 0;
 
@@ -326,10 +302,10 @@ static int decode_base64_run(struct level *lv, size_t start)
 	if (n == SIZE_MAX || n == 0 || !guard_decode_is_text(probe, n))
 		return 0;
 
-	decoded = malloc(len / 4 * 3 + 3);
+	decoded = malloc(cap);
 	if (!decoded)
 		return guard_error_oom(lv->run->err);
-	n = guard_decode_base64(s, len, (unsigned char *)decoded, len / 4 * 3 + 3);
+	n = guard_decode_base64(s, len, (unsigned char *)decoded, cap);
 	if (n == SIZE_MAX || !guard_decode_is_text(decoded, n)) {
 		guard_wipe(decoded, n == SIZE_MAX ? 0 : n);
 		free(decoded);
@@ -340,6 +316,63 @@ static int decode_base64_run(struct level *lv, size_t start)
 		return -1;
 	}
 	free(decoded);
+	return 0;
+}
+
+/* Decodes the base64 run [start, end) in pieces of at most DECODE_RUN_MAX
+ * characters that overlap by DECODE_RUN_OVERLAP, so that memory stays
+ * bounded and a secret that crosses a piece boundary is still whole in one
+ * piece. Every piece starts at a multiple of 4 characters into the run. */
+static int decode_base64_run(struct level *lv, size_t start, size_t end)
+{
+	const size_t step = DECODE_RUN_MAX - DECODE_RUN_OVERLAP;
+	size_t total = end - start;
+
+	for (size_t offset = 0; offset < total; offset += step) {
+		size_t len = total - offset < DECODE_RUN_MAX ? total - offset : DECODE_RUN_MAX;
+
+		if (decode_base64_piece(lv, lv->text + start + offset, len, start, end) < 0)
+			return -1;
+		if (offset + len == total)
+			break;
+	}
+	return 0;
+}
+
+/* Finds runs of at least GUARD_SCANNER_BASE64_RUN_MIN base64 characters.
+ * Like Boyer-Moore, it looks at the last byte a run from start would need,
+ * and skips the whole stretch when that byte ends a run early, so most
+ * text is looked at a few bytes per step instead of byte by byte. */
+static int decode_base64_runs(struct level *lv)
+{
+	const unsigned char *t = (const unsigned char *)lv->text;
+	const size_t min = GUARD_SCANNER_BASE64_RUN_MIN;
+	size_t start = 0;
+
+	while (start + min <= lv->len) {
+		size_t last = start + min - 1, back = last, end;
+
+		if (!base64_chars[t[last]]) {
+			start = last + 1;
+			continue;
+		}
+		while (back > start && base64_chars[t[back - 1]])
+			back--;
+		if (back > start) {
+			start = back;
+			continue;
+		}
+
+		/* [start, last] are all base64: the run is long enough. */
+		end = last + 1;
+		while (end < lv->len && base64_chars[t[end]])
+			end++;
+		while (end < lv->len && t[end] == '=')
+			end++;
+		if (decode_base64_run(lv, start, end) < 0)
+			return -1;
+		start = end;
+	}
 	return 0;
 }
 
@@ -463,7 +496,7 @@ static int scan_level(struct scan_run *run, const char *text, size_t len, unsign
 	if (match_keywords(&lv) < 0)
 		goto done;
 	if (depth < GUARD_SCANNER_DECODE_DEPTH &&
-	    (decode_url_runs(&lv) < 0 ||
+	    (decode_base64_runs(&lv) < 0 || decode_url_runs(&lv) < 0 ||
 	     decode_json_strings(&lv) < 0))
 		goto done;
 	rc = 0;
@@ -654,17 +687,14 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 	bool keystore = loc && guard_scanner_name_is_keystore(loc->path);
 	const char *text;
 	size_t text_len;
+	bool cut;
 	int rc;
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
-	if (len > scanner->max_file_size) {
-		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
-			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
-			       path);
-		run.stats->files_too_large++;
+	cut = len > scanner->max_file_size;
+	if (cut)
 		len = (size_t)scanner->max_file_size;
-	}
 
 	/* UTF-16 text grows by half at most when it becomes UTF-8. */
 	guard_buf_init(&utf8, len + len / 2 + 16);
@@ -676,6 +706,12 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 		guard_log_debug("skipped binary file '%s'", path);
 		run.stats->files_binary++;
 		return 0;
+	}
+	if (cut) {
+		guard_log_warn("scanned only the first %llu bytes of '%s': the file is larger "
+			       "than scan.max_file_size", (unsigned long long)scanner->max_file_size,
+			       path);
+		run.stats->files_too_large++;
 	}
 	run.stats->files_scanned++;
 	run.stats->bytes_scanned += len;

@@ -13,11 +13,12 @@ else
 	sed 's/^/# /' "$TMP/diff" | head -40
 fi
 like "$(cat "$TMP/err")" \
-    '^guard: scanned 42 files \(1\.5 MiB\); skipped 3 binary, 1 too large, 0 unreadable, 5 ignored; 2 allowed, 0 baselined; 8 findings$' \
+    '^guard: scanned 42 files \(1\.5 MiB\); skipped 3 binary, 1 too large, 0 unreadable, 5 ignored; 2 allowed, 0 baselined; 9 findings$' \
     "summary line on stderr"
 unlike "$(cat "$TMP/out")" "$(printf '\033')" "no escape bytes when stdout is a pipe"
 like "$(cat "$TMP/out")" 'docs/odd \\x1b\[31mname\\xe9\.md:3:1' "control bytes in paths are escaped"
-like "$(cat "$TMP/out")" 'step: RUN \|1 NPM_TOKEN=… /bin/sh -c npm ci # buildkit' "build-arg value in a step is redacted"
+like "$(cat "$TMP/out")" 'step: RUN \|1 NPM_TOKEN=… /bin/sh -c npm ci && echo … > /app/.npmrc # buildkit' "values in a step are redacted"
+like "$(cat "$TMP/out")" 'step: RUN echo login … \| tee /dev/null # buildkit' "secret of a history finding is masked"
 assert_no_secrets "text" "$TMP/out" "$TMP/err"
 
 # Colour only on a terminal, and never with NO_COLOR set.

@@ -17,13 +17,15 @@ else
 	sed 's/^/# /' "$TMP/diff" | head -40
 fi
 is "$(jq -r .tool.version "$TMP/raw.json")" "$GUARD_VERSION_TEXT" "tool version is guard's"
-is "$(jq '.findings | length' "$TMP/raw.json")" 8 "eight findings"
+is "$(jq '.findings | length' "$TMP/raw.json")" 9 "nine findings"
 is "$(jq -r '.findings[] | select(.rule == "slack-bot-token") | .commit.id' "$TMP/raw.json")" \
     0123456789abcdef0123456789abcdef01234567 "git finding has its commit"
 is "$(jq -r '.findings[] | select(.rule == "stripe-secret-key") | .image.removed' "$TMP/raw.json")" \
     true "image finding says the file was removed"
 is "$(jq -r '.findings[] | select(.rule == "github-pat") | .path' "$TMP/raw.json" | head -1)" \
     "$(printf 'docs/odd \033[31mname\357\277\275.md')" "invalid UTF-8 in a path becomes U+FFFD"
+is "$(jq -r '.findings[] | select(.origin == "history") | .image.step' "$TMP/raw.json")" \
+    "RUN echo login … | tee /dev/null # buildkit" "secret of a history finding is masked"
 out=$(validate_json "$TMP/raw.json")
 rc=$?
 is "$rc" 0 "report with findings is valid"

@@ -5,8 +5,8 @@ FIXTURE=${GUARD_TOOLS_DIR:-$ROOT/build/tools}/report-fixture
 VALIDATORS=$ROOT/tests/node_modules/validators
 MULTITOOL=$VALIDATORS/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
 
-# The fake secrets of tests/tools/report-fixture.c (including the build-arg
-# value in an image step); none may appear in any output.
+# The fake secrets of tests/tools/report-fixture.c, including a build-arg
+# value and an inline value in image steps; none may appear in any output.
 FIXTURE_SECRETS='ghp_R3p0rtF1xtureT0ken0000000000000000000
 AKIAREPORTFIXTURE777
 pw1234
@@ -14,7 +14,9 @@ RePoRtFiXtUrEkEy
 xoxb-2222222222-report-fixture-slack
 sk_live_ReportFixtureStripeKey0001
 npm_SecretFixtureValue000000000000000000
-ghp_0therF1xtureT0ken11111111111111111111'
+ghp_0therF1xtureT0ken11111111111111111111
+Zm9vYmFyU2VjcmV0VmFsdWU1
+lowercasepassphrase'
 
 # install_validators: installs ajv-cli, ajv-formats and the SARIF Multitool
 # unless they are there. Parallel tests wait on one lock. The packages go in

@@ -20,6 +20,9 @@
 #                            credential flags DEST's registry needs
 #   testbed_digest REGISTRY REPO TAG     prints the Docker-Content-Digest of a HEAD
 #                            request sent with the four manifest media types
+#   testbed_fault [TARGET]   misbehaving registry (tests/lib/fault-server.py)
+#                            -> TB_FAULT=127.0.0.1:PORT, TB_FAULT_LOG; TARGET
+#                            (host:port) is where its "redirect" scenario points
 #   testbed_stop PID         stops one service started here
 #
 # Call the functions directly, not inside $(...), or their exports are lost.
@@ -205,6 +208,33 @@ testbed_token() {
 	export TB_TOKEN TB_ISSUER TB_ISSUER_LOG
 }
 
+# testbed_fault [REDIRECT_TARGET]
+testbed_fault() {
+	local i pid
+	TB_SEQ=$((TB_SEQ + 1))
+	TB_CUR=$TB_DIR/fault$TB_SEQ
+	mkdir -p "$TB_CUR"
+	FAULT_PORT_FILE=$TB_CUR/port FAULT_REDIRECT_TARGET=${1:-} \
+		/usr/bin/python3 "$ROOT/tests/lib/fault-server.py" 2> "$TB_CUR/log.txt" &
+	pid=$!
+	echo "$pid" > "$TB_CUR/pid"
+	at_exit "testbed_stop $pid"
+	for i in $(seq 500); do
+		[ -s "$TB_CUR/port" ] && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if [ ! -s "$TB_CUR/port" ]; then
+		echo "# testbed: fault server did not start:" >&2
+		sed 's/^/# /' "$TB_CUR/log.txt" >&2
+		return 1
+	fi
+	TB_FAULT=127.0.0.1:$(cat "$TB_CUR/port")
+	TB_FAULT_LOG=$TB_CUR/log.txt
+	echo fault > "$TB_DIR/kind/$TB_FAULT"
+	export TB_FAULT TB_FAULT_LOG
+}
+
 # Builds the shared layer once: busybox-static as /bin/busybox and /bin/sh.
 testbed_base_image() {
 	TB_OCI=$TB_DIR/oci
@@ -269,7 +299,7 @@ testbed_index() {
 	export TB_IMAGE TB_INDEX_DIGEST TB_AMD64_DIGEST TB_ARM64_DIGEST
 }
 
-# Prints the kind (plain, tls, token) of the registry at host:port.
+# Prints the kind (plain, tls, token, fault) of the registry at host:port.
 testbed_kind() {
 	cat "$TB_DIR/kind/$1" 2>/dev/null || echo unknown
 }

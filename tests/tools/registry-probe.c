@@ -183,8 +183,12 @@ static int run_extra(struct guard_registry *reg, const struct probe_options *o,
 	if (o->manifest) {
 		struct guard_buf body = GUARD_BUF_INIT(4 << 20);
 		char media_type[128], digest[GUARD_DIGEST_MAX];
-		const char *what = ref->digest ? ref->digest : ref->tag ? ref->tag : "latest";
+		const char *what = "latest";
 
+		if (ref->digest)
+			what = ref->digest;
+		else if (ref->tag)
+			what = ref->tag;
 		if (guard_registry_get_manifest(reg, ref, what, &body, media_type, digest, &err) < 0) {
 			printf("%s manifest error=%s %s\n", text, guard_error_code_name(err.code),
 			       err.message);
@@ -231,7 +235,8 @@ int main(int argc, char **argv)
 		return 5;
 	if (guard_registry_new(&reg, &o.config, &err) < 0) {
 		fprintf(stderr, "registry-probe: %s\n", err.message);
-		return exit_code(err.code);
+		status = exit_code(err.code);
+		goto done;
 	}
 	guard_registry_set_credential_fn(reg, test_credentials);
 
@@ -239,8 +244,8 @@ int main(int argc, char **argv)
 		if (guard_ref_parse(&refs[i], argv[optind + i], &err) < 0) {
 			printf("%s error=%s %s\n", argv[optind + i], guard_error_code_name(err.code),
 			       err.message);
-			guard_registry_free(reg);
-			return exit_code(err.code);
+			status = exit_code(err.code);
+			goto done;
 		}
 		requests[i].ref = &refs[i];
 		requests[i].platform = o.platform;
@@ -267,6 +272,7 @@ int main(int argc, char **argv)
 	if (o.count)
 		printf("requests=%llu\n", (unsigned long long)guard_registry_request_count(reg));
 
+done:
 	guard_registry_free(reg);
 	for (size_t i = 0; i < count; i++)
 		guard_ref_release(&refs[i]);

@@ -1,6 +1,6 @@
 /* Scans files and folders with the secret engine and prints one line per
  * finding: "path:line:column-end_column rule severity preview fingerprint".
- * Used by the engine tests and by bench/scan until a scan command exists.
+ * Used by the engine tests and by bench/scan.
  *
  *   scan-files [-j THREADS] [-m MAX_FILE_SIZE] [-s STOPWORD]... [-d RULE]...
  *              [-x SKIP_GLOB]... [-q] PATH...
@@ -104,34 +104,30 @@ static int print_finding(const struct guard_finding *f, void *ctx, struct guard_
 	return 0;
 }
 
-/* Reads at most max bytes plus one, so that the engine sees a file that is
- * larger than its limit. */
-static int read_capped(const char *path, size_t max, char **data, size_t *len)
+/* Reads at most max bytes plus one into a buffer that each worker reuses.
+ * The extra byte tells the engine that the file is larger than its limit. */
+static int read_capped(const char *path, size_t max, char **buf, size_t *cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 0, n = 0;
-	char *buf = NULL;
+	struct stat st;
+	size_t want, n = 0;
 
 	if (fd < 0)
 		return -1;
-	for (;;) {
-		ssize_t got;
+	if (fstat(fd, &st) < 0)
+		goto fail;
+	want = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
+	if (want > *cap) {
+		char *grown = realloc(*buf, want);
 
-		if (n == cap) {
-			size_t want = cap ? cap * 2 : 65536;
-			char *grown;
+		if (!grown)
+			goto fail;
+		*buf = grown;
+		*cap = want;
+	}
+	while (n < want) {
+		ssize_t got = read(fd, *buf + n, want - n);
 
-			if (want > max + 1)
-				want = max + 1;
-			if (want <= cap)
-				break;
-			grown = realloc(buf, want);
-			if (!grown)
-				goto fail;
-			buf = grown;
-			cap = want;
-		}
-		got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -141,20 +137,18 @@ static int read_capped(const char *path, size_t max, char **data, size_t *len)
 		n += (size_t)got;
 	}
 	close(fd);
-	*data = buf;
 	*len = n;
 	return 0;
 fail:
 	close(fd);
-	free(buf);
 	return -1;
 }
 
-static void scan_one(struct shared *sh, const char *path, struct guard_scan_stats *stats)
+static void scan_one(struct shared *sh, const char *path, struct guard_scan_stats *stats,
+		     char **data, size_t *cap)
 {
 	struct guard_error err = GUARD_ERROR_INIT;
 	struct guard_location loc = { 0 };
-	char *data = NULL;
 	size_t len = 0;
 
 	loc.path = (char *)path;
@@ -162,16 +156,15 @@ static void scan_one(struct shared *sh, const char *path, struct guard_scan_stat
 		stats->files_ignored++;
 		return;
 	}
-	if (read_capped(path, guard_scanner_max_file_size(sh->scanner), &data, &len) < 0) {
+	if (read_capped(path, guard_scanner_max_file_size(sh->scanner), data, cap, &len) < 0) {
 		stats->files_unreadable++;
 		return;
 	}
-	if (guard_scanner_check_name(sh->scanner, &loc, data, len, print_finding, sh, &err) < 0 ||
-	    guard_scanner_scan(sh->scanner, &loc, data, len, stats, print_finding, sh, &err) < 0) {
+	if (guard_scanner_check_name(sh->scanner, &loc, *data, len, print_finding, sh, &err) < 0 ||
+	    guard_scanner_scan(sh->scanner, &loc, *data, len, stats, print_finding, sh, &err) < 0) {
 		fprintf(stderr, "scan-files: cannot scan '%s': %s\n", path, err.message);
 		sh->failed = 1;
 	}
-	free(data);
 }
 
 static void add_stats(struct guard_scan_stats *to, const struct guard_scan_stats *from)
@@ -189,6 +182,8 @@ static void *worker(void *arg)
 {
 	struct shared *sh = arg;
 	struct guard_scan_stats stats = { 0 };
+	char *data = NULL;
+	size_t cap = 0;
 
 	for (;;) {
 		const char *path = NULL;
@@ -199,8 +194,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&sh->jobs.lock);
 		if (!path)
 			break;
-		scan_one(sh, path, &stats);
+		scan_one(sh, path, &stats, &data, &cap);
 	}
+	free(data);
 	pthread_mutex_lock(&sh->lock);
 	add_stats(&sh->stats, &stats);
 	pthread_mutex_unlock(&sh->lock);
@@ -290,7 +286,11 @@ int main(int argc, char **argv)
 		(unsigned long long)sh.stats.files_ignored,
 		(unsigned long long)sh.stats.findings_allowed, sh.findings);
 
-	status = sh.failed ? 3 : sh.findings ? 1 : 0;
+	status = 0;
+	if (sh.findings)
+		status = 1;
+	if (sh.failed)
+		status = 3;
 	guard_scanner_free(sh.scanner);
 	guard_config_release(&config);
 	for (size_t i = 0; i < sh.jobs.count; i++)

@@ -129,13 +129,46 @@ static void test_severities(void)
 	TAP_IS_INT(guard_severity_parse(NULL, &s), -1, "NULL severity rejected");
 }
 
-static void check_step(const char *step, const char *want)
+static void check_step_at(const char *step, unsigned line, unsigned column,
+			  unsigned end_column, const char *want)
 {
 	struct guard_buf out = GUARD_BUF_INIT(4096);
+	struct guard_location loc;
 
-	TAP_IS_INT(guard_report_redact_step(step, 200, &out, NULL), 0, "redact '%s'", step);
-	TAP_IS_STR(out.data, want, "redacted '%s'", step);
+	memset(&loc, 0, sizeof(loc));
+	loc.step = (char *)step;
+	loc.line = line;
+	loc.column = column;
+	loc.end_column = end_column;
+	if (line > 0)
+		loc.origin = "history";
+	TAP_IS_INT(guard_report_redact_step(&loc, 200, &out, NULL), 0, "redact step %u:%u", line, column);
+	TAP_IS_STR(out.data, want, "redacted step at %u:%u", line, column);
 	guard_buf_release(&out);
+}
+
+static void check_step(const char *step, const char *want)
+{
+	check_step_at(step, 0, 0, 0, want);
+}
+
+static void test_step_origin(void)
+{
+	struct guard_location loc;
+
+	memset(&loc, 0, sizeof(loc));
+	TAP_OK(!guard_report_step_contains_secret(&loc), "no origin: secret not in the step");
+	loc.origin = "layer";
+	TAP_OK(!guard_report_step_contains_secret(&loc), "layer finding: secret not in the step");
+	loc.origin = "history";
+	TAP_OK(guard_report_step_contains_secret(&loc), "history finding: secret in the step");
+
+	check_step_at("RUN echo login lowercasepassphrase | tee /dev/null", 1, 16, 35,
+		      "RUN echo login \xe2\x80\xa6 | tee /dev/null");
+	check_step_at("RUN <<EOF\necho lowercasesecret\nEOF", 2, 6, 21,
+		      "RUN <<EOF\necho \xe2\x80\xa6\nEOF");
+	check_step_at("RUN echo abc", 1, 10, 99, "RUN echo \xe2\x80\xa6");
+	check_step_at("RUN echo abc", 7, 1, 4, "RUN echo abc");
 }
 
 static void test_steps(void)
@@ -148,6 +181,11 @@ static void test_steps(void)
 	check_step("ARG TOKEN= X=", "ARG TOKEN= X=");
 	check_step("RUN make CFLAGS=-O2", "RUN make CFLAGS=\xe2\x80\xa6");
 	check_step("COPY a=b /x", "COPY a=\xe2\x80\xa6 /x");
+	check_step("RUN curl -H Authorization:Bearer ghp_R3p0rt000 https://x.test/a",
+		   "RUN curl -H \xe2\x80\xa6 \xe2\x80\xa6 https://x.test/a");
+	check_step("RUN echo Zm9vYmFy > /f", "RUN echo \xe2\x80\xa6 > /f");
+	check_step("RUN make install-all", "RUN make install-all");
+	check_step("RUN AB1", "RUN AB1");
 }
 
 static void test_utf8(void)
@@ -169,6 +207,7 @@ int main(void)
 	test_list();
 	test_severities();
 	test_steps();
+	test_step_origin();
 	test_utf8();
 	return tap_done();
 }
