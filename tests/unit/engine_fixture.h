@@ -69,6 +69,30 @@ static inline void fixture_put_base64(struct guard_buf *out, const unsigned char
 /* Expands a template: "{c:n}" is n random characters of class c (see
  * fixture_class), "{pem}" six lines of base64 key material, "{basic:n}"
  * base64 of "deploy:" and n random characters. The caller frees. */
+/* When set, fixture_expand appends each generated value of 8 bytes or
+ * more to it, one per line (PEM bodies line by line), so that a test can
+ * look for the fake secrets in guard's output. */
+static struct guard_buf *fixture_values __attribute__((unused));
+
+static inline void fixture_record(const struct guard_buf *out, size_t start)
+{
+	size_t i = start;
+
+	if (!fixture_values)
+		return;
+	while (i < out->len) {
+		size_t end = i;
+
+		while (end < out->len && out->data[end] != '\n')
+			end++;
+		if (end - i >= 8) {
+			guard_buf_append(fixture_values, out->data + i, end - i, NULL);
+			guard_buf_putc(fixture_values, '\n', NULL);
+		}
+		i = end + 1;
+	}
+}
+
 static inline char *fixture_expand(const char *template)
 {
 	struct guard_buf out = GUARD_BUF_INIT(1 << 24);
@@ -77,7 +101,7 @@ static inline char *fixture_expand(const char *template)
 	while (*p) {
 		const char *close;
 		char spec[32];
-		size_t n;
+		size_t n, start = out.len;
 
 		if (*p != '{' || !(close = strchr(p, '}')) || (size_t)(close - p) >= sizeof(spec)) {
 			guard_buf_putc(&out, *p++, NULL);
@@ -105,6 +129,7 @@ static inline char *fixture_expand(const char *template)
 			guard_buf_putc(&out, *p++, NULL);
 			continue;
 		}
+		fixture_record(&out, start);
 		p = close + 1;
 	}
 	return guard_buf_detach(&out, NULL);
