@@ -4,12 +4,11 @@
  *
  * Build and run (clang with libFuzzer, from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -Iguard fuzz/dockerfile.c guard/dockerfile*.c guard/error.c guard/buf.c \
- *     guard/util.c guard/digest.c guard/log.c $(pkg-config --cflags --libs jansson libcrypto) \
- *     -o build/fuzz-dockerfile
- *   build/fuzz-dockerfile -max_len=4096 fuzz/corpus/
- * Without guard/ref.c in the list, only the parser's basic reference
- * checks run. */
+ *     -Iguard fuzz/dockerfile.c guard/dockerfile*.c guard/ref.c guard/error.c \
+ *     guard/buf.c guard/util.c guard/digest.c guard/log.c \
+ *     $(pkg-config --cflags --libs jansson libcrypto) -o build/fuzz-dockerfile
+ *   mkdir -p build/fuzz-corpus && build/fuzz-dockerfile -max_len=4096 build/fuzz-corpus
+ */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,27 @@
 
 #include "decode.h"
 
+/* Binary data with big-endian or little-endian integers can have the NUL
+ * pattern of UTF-16 too. In text, nearly every unit below U+0100 is a
+ * printable character or a line break. */
+static bool utf16_units_are_text(const unsigned char *p, size_t n,
+				 enum guard_text_encoding encoding)
+{
+	size_t narrow = 0, printable = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		unsigned char high = encoding == GUARD_TEXT_UTF16LE ? p[i + 1] : p[i];
+		unsigned char low = encoding == GUARD_TEXT_UTF16LE ? p[i] : p[i + 1];
+
+		if (high != 0)
+			continue;
+		narrow++;
+		printable += (low >= 0x20 && low != 0x7f) || low == '\t' || low == '\n' ||
+			     low == '\r';
+	}
+	return printable * 10 >= narrow * 9;
+}
+
 enum guard_text_encoding guard_decode_sniff_utf16(const void *data, size_t len,
 						  size_t *bom_len)
 {
@@ -29,10 +50,12 @@ enum guard_text_encoding guard_decode_sniff_utf16(const void *data, size_t len,
 	}
 
 	/* Text in Latin scripts encodes most characters with one zero byte;
-	 * 40% leaves room for CJK text, and 5% for stray NULs. */
-	if (odd_nuls * 10 >= pairs * 4 && even_nuls * 20 <= pairs)
+	 * 40% leaves room for other scripts, and 5% for stray NULs. */
+	if (odd_nuls * 10 >= pairs * 4 && even_nuls * 20 <= pairs &&
+	    utf16_units_are_text(p, n, GUARD_TEXT_UTF16LE))
 		return GUARD_TEXT_UTF16LE;
-	if (even_nuls * 10 >= pairs * 4 && odd_nuls * 20 <= pairs)
+	if (even_nuls * 10 >= pairs * 4 && odd_nuls * 20 <= pairs &&
+	    utf16_units_are_text(p, n, GUARD_TEXT_UTF16BE))
 		return GUARD_TEXT_UTF16BE;
 	return GUARD_TEXT_BYTES;
 }
@@ -81,8 +104,8 @@ int guard_decode_utf16(const void *data, size_t len, enum guard_text_encoding en
 	const unsigned char *p = data;
 	size_t i = 0;
 
-	/* ASCII text grows by half at most and other text stays within 1.5x, so
-	 * one reservation avoids most regrowth. */
+	/* ASCII halves, most other text keeps its size and only text above
+	 * U+07FF grows (to 1.5 times), so 3/4 of the input fits most text. */
 	if (guard_buf_reserve(out, len / 2 + len / 4 + 4, err) < 0)
 		return -1;
 

@@ -40,8 +40,9 @@ struct guard_dockerfile_pair {
 	char *value;		/* quotes and escapes removed, variables kept;
 				 * NULL for `ARG NAME` without a value */
 	size_t name_start, name_end;
-	size_t value_start, value_end;	/* value as written, quotes included;
-					 * both at the end of the name when absent */
+	size_t value_start, value_end;	/* value as written, quotes included; an
+					 * empty range after the '=' of NAME=, and
+					 * at the end of the name when absent */
 	bool quoted;		/* some part of the value was in quotes */
 	unsigned line, column;	/* of the name */
 };
@@ -67,14 +68,17 @@ struct guard_dockerfile_instruction {
 				 * (heredoc bodies and terminators included), without
 				 * the final line ending */
 	char *text;		/* the logical line: continuations joined, comment
-				 * lines inside the instruction dropped */
+				 * lines inside the instruction dropped, heredoc
+				 * bodies not included */
 	int stage;		/* index into df->stages, -1 before the first FROM */
 	bool json;		/* exec (JSON array) form */
 	/* Leading --flags as written ("--from=build", "--mount=type=cache,..."). */
 	struct guard_dockerfile_word *flags;
 	size_t flag_count;
 	/* The words after the flags (for ONBUILD, after the trigger keyword and
-	 * its flags). In JSON form, the array elements, decoded. */
+	 * its flags): split on blanks for FROM, COPY and ADD (a heredoc opener
+	 * such as <<EOF is a word too), shell words otherwise. In JSON form,
+	 * the array elements, decoded. Empty for ENV, ARG and LABEL. */
 	struct guard_dockerfile_word *args;
 	size_t arg_count;
 	/* ENV, ARG, LABEL (also inside ONBUILD). */
@@ -191,7 +195,7 @@ void guard_dockerfile_free(struct guard_dockerfile *df);
 
 /* Builds the pinned text: digests[i] ("sha256:<hex>", or NULL to leave the
  * image alone) goes to df->images[i]. A PIN image gets [":latest"] "@"
- * digest inserted at insert_at (once per site); a PINNED image with a
+ * digest inserted at insert_at, once per site. A PINNED image with a
  * digest range gets the range replaced by "@" digest. Every other byte is
  * copied unchanged. *out is NUL-terminated and the caller frees it. Fails
  * with GUARD_ERR_INTERNAL when two edits overlap. */

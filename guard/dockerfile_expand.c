@@ -274,8 +274,11 @@ static int merge(struct df_expansion *x, struct df_expansion *sub, bool used,
 		return 0;
 	if (df_text_append(&x->out, &sub->out, 0, sub->out.len, err) < 0)
 		return -1;
-	if (sub->missing && set_name(&x->missing, sub->missing, err) < 0)
-		return -1;
+	if (sub->missing && !x->missing) {
+		x->missing_declared = sub->missing_declared;
+		if (set_name(&x->missing, sub->missing, err) < 0)
+			return -1;
+	}
 	if (sub->required && set_name(&x->required, sub->required, err) < 0)
 		return -1;
 	return 0;
@@ -315,8 +318,11 @@ static const struct df_var *lookup(struct lexer *lx, struct df_expansion *x,
 static int use_value(struct lexer *lx, struct df_expansion *x, const struct df_var *var,
 		     const char *name)
 {
-	if (!var || (!var->set && !var->platform))
+	if (!var || (!var->set && !var->platform)) {
+		if (!x->missing)
+			x->missing_declared = var != NULL;
 		return set_name(&x->missing, name, lx->err);
+	}
 	return df_text_append(&x->out, &var->value, 0, var->value.len, lx->err);
 }
 

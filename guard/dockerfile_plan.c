@@ -8,12 +8,12 @@
  *   (FROM $BASE): at the end of that default, once for every user, unless
  *   the ARG also feeds a different reference or a --platform flag;
  * - exactly one ${V:-w} whose w gave the image: at the end of w;
- * - anything else built from ARGs (python:${PY}, or a --build-arg value
- *   that replaced the default): after the reference on its line, with a
- *   warning. For a --build-arg override the default no longer decides the
- *   image, so it is not edited. The digest pins the build that was
- *   described, and the warning tells that a build without the override
- *   gets it too. */
+ * - anything else built from ARGs (python:${PY}, or an ARG given with
+ *   --build-arg, even one equal to its default): after the reference on
+ *   its line, with a warning. A build that passes the --build-arg ignores
+ *   the default, so a digest there would not pin it. The digest after the
+ *   reference pins the build that was described, and the warning states
+ *   that a build without the override gets it too. */
 #include "dockerfile_int.h"
 
 #include <ctype.h>
@@ -189,7 +189,7 @@ static bool is_stage_name(const struct plan *p, const char *name, size_t before)
 	return stage_index(p, name, before) != SIZE_MAX;
 }
 
-/* Starts the scope of a new stage. A stage built on an earlier one sees
+/* Starts the scope of a new stage. A stage built on an earlier one gets
  * the ARG and ENV values declared there, as BuildKit passes them on. */
 static int enter_stage(struct plan *p, size_t base)
 {
@@ -284,7 +284,9 @@ static int make_var(struct plan *p, size_t ins, const struct guard_dockerfile_pa
 		if (add_site(p, pair->name, start, end, is_env) < 0)
 			return -1;
 	}
-	if (override && (!var->set || strcmp(override, var->value.s) != 0)) {
+	/* Even an override equal to the default is marked: a build that passes
+	 * it ignores the default, so a digest there would not pin that build. */
+	if (override) {
 		if (df_text_set(&var->value, override, DF_NOSRC, p->err) < 0)
 			return -1;
 		var->set = true;
@@ -684,8 +686,14 @@ static int decide(struct plan *p, size_t i)
 	if (w->x.required)
 		return skip(p, img, "ARG '%s' has no value and the reference requires one",
 			    w->x.required);
-	if (w->x.missing)
+	if (w->x.missing && w->x.missing_declared)
 		return skip(p, img, "depends on ARG '%s', which has no value", w->x.missing);
+	if (w->x.missing && img->kind == GUARD_DOCKERFILE_REF_FROM)
+		return skip(p, img, "depends on '%s', which is not an ARG declared before the first FROM",
+			    w->x.missing);
+	if (w->x.missing)
+		return skip(p, img, "depends on '%s', which is not an ARG or ENV of this stage",
+			    w->x.missing);
 	if (img->expanded[0] == '\0')
 		return skip(p, img, "%s", "empty after ARG substitution");
 	if (img->kind == GUARD_DOCKERFILE_REF_FROM && strcmp(img->expanded, "scratch") == 0)

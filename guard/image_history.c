@@ -7,9 +7,9 @@
 
 #include "util.h"
 
-/* The builders join argv with single spaces and do not quote values, so a
- * value with spaces is only told apart from the next pair by a following
- * " NAME=" and from the command by the shell that starts it. */
+/* The builders join argv with single spaces and do not quote values, so the
+ * end of a value with spaces is found only by a following " NAME=" or by
+ * the shell that starts the command. */
 static const char *const shell_prefixes[] = {
 	"/bin/sh -c ", "/bin/bash -c ", "/bin/ash -c ", "/bin/dash -c ", "/usr/bin/env ",
 	"cmd /S /C ", "powershell ", "pwsh ",

@@ -1,4 +1,4 @@
-/* Streams one layer tar (gzip, zstd or plain, told apart by its first
+/* Streams one layer tar (gzip, zstd or plain, detected from its first
  * bytes) entry by entry, and tracks which files later layers delete
  * (whiteouts, opaque folders) or replace. Nothing is written to disk. */
 #ifndef GUARD_IMAGE_LAYER_H
@@ -17,10 +17,11 @@ struct guard_layer_limits {
 	size_t max_file;	/* bytes of one file passed on */
 };
 
-/* One regular file or hard link of a layer, borrowed for the callback. A
- * file larger than max_file is cut: data holds its first max_file bytes
- * (truncated), or only its first block when that block is binary (binary;
- * the rest is skipped). A hard link has link_target and no data. */
+/* One regular file or hard link of a layer, borrowed for the callback. For
+ * a file larger than max_file, truncated is set and data holds its first
+ * max_file bytes. When the first block of such a file is binary, binary is
+ * set, data holds only that block and the rest is skipped. A hard link has
+ * link_target and no data. */
 struct guard_layer_file {
 	const char *path;
 	const char *link_target;
@@ -31,8 +32,8 @@ struct guard_layer_file {
 	bool binary;
 };
 
-/* Called per file; set *watch_id (preset to -1) to a value >= 0 to be told,
- * through guard_removed_fn, when a later layer deletes or replaces it. */
+/* Called per file. Setting *watch_id (preset to -1) to a value >= 0 asks
+ * for a guard_removed_fn call when a later layer deletes or replaces it. */
 typedef int (*guard_layer_file_fn)(void *ctx, const struct guard_layer_file *file,
 				   int *watch_id, struct guard_error *err);
 
@@ -47,10 +48,10 @@ int guard_removal_tracker_new(struct guard_removal_tracker **out, guard_removed_
 void guard_removal_tracker_free(struct guard_removal_tracker *tracker);
 
 /* Reads the layer from reader (including its digest check) and calls fn for
- * each regular file and hard link. layer_index is 1-based. Returns 0; -1
- * when the layer is corrupt, truncated or over a limit (err names the
- * cause; the caller records it as a problem with the blob's name); -2 when
- * fn failed (err is fn's error). */
+ * each regular file and hard link. layer_index is 1-based. Returns 0 on
+ * success. Returns -1 when the layer is corrupt, truncated or over a limit,
+ * with err naming the cause, so the caller records a problem for the blob.
+ * Returns -2 with fn's error when fn failed. */
 int guard_layer_walk(struct guard_blob_reader *reader, int layer_index,
 		     const struct guard_layer_limits *limits,
 		     struct guard_removal_tracker *tracker, guard_layer_file_fn fn, void *ctx,

@@ -58,8 +58,10 @@ json_t *guard_manifest_select_ref(json_t *index, const char *ref, const char *im
 	json_array_foreach(manifests, i, entry) {
 		const char *name = annotation(entry, "org.opencontainers.image.ref.name");
 
-		if (ref && name && strcmp(name, ref) == 0)
+		if (ref && name && strcmp(name, ref) == 0) {
+			guard_buf_release(&names);
 			return entry;
+		}
 		guard_buf_printf(&names, NULL, "%s%s", names.len ? ", " : "",
 				 name ? name : "(unnamed)");
 	}
@@ -102,18 +104,18 @@ static bool platform_matches(const char *requested, const char *actual)
 		strchr(requested, '/') == strrchr(requested, '/'));
 }
 
-static bool platform_wanted(struct image_walk *w, const char *platform)
+static bool platform_selected(struct image_walk *w, const char *platform)
 {
-	bool wanted = w->opts->platform_count == 0;
+	bool selected = w->opts->platform_count == 0;
 	size_t i;
 
 	for (i = 0; platform && i < w->opts->platform_count; i++) {
 		if (platform_matches(w->opts->platforms[i], platform)) {
 			w->platform_seen |= 1ULL << (i < 63 ? i : 63);
-			wanted = true;
+			selected = true;
 		}
 	}
-	return wanted;
+	return selected;
 }
 
 static int report_problem(struct image_walk *w, struct guard_error *problem,
@@ -321,6 +323,9 @@ static int walk_layers(struct image_walk *w, json_t *config, const struct layer_
 		e.blob = layers[i].digest ? layers[i].digest : layers[i].key;
 		e.layer_index = (int)i + 1;
 		e.step = steps[i];
+		/* NOTE: a layer shared by several platforms is scanned for the first
+		 * one only, so its findings carry that platform and their removed
+		 * flag reflects that platform's later layers. */
 		if (layer_seen(w, e.layer, err, &seen_rc)) {
 			guard_log_debug("layer %d of '%s' (%s) was already scanned", e.layer_index,
 					w->name, e.layer);
@@ -363,7 +368,7 @@ static int walk_image(struct image_walk *w, const char *config_key, const char *
 	if (!config || !json_is_object(config))
 		goto done;
 	platform = platform_hint ? guard_strdup(platform_hint, err) : platform_of(config, err);
-	if (!platform_wanted(w, platform)) {
+	if (!platform_selected(w, platform)) {
 		rc = 0;
 		goto done;
 	}
@@ -422,6 +427,22 @@ static int walk_manifest(struct image_walk *w, json_t *doc, const char *platform
 			descs, count, platform, err);
 	free(descs);
 	return rc;
+}
+
+/* Reads a manifest or index by digest, from the manifests endpoint of a
+ * registry or as a blob of a layout. */
+static int read_manifest(struct image_walk *w, const char *digest, int64_t size,
+			 struct guard_buf *out, struct guard_error *err)
+{
+	size_t max = w->opts->max_json_bytes;
+
+	if (!w->store.read_manifest)
+		return guard_image_store_read(&w->store, digest, digest, size, max, out, err);
+	if (size >= 0 && (uint64_t)size > max)
+		return guard_error_set(err, GUARD_ERR_LIMIT,
+				       "manifest '%s' has %lld bytes, more than the %zu byte limit",
+				       digest, (long long)size, max);
+	return w->store.read_manifest(w->store.impl, digest, max, out, err);
 }
 
 /* ---- attestations ---- */
@@ -508,8 +529,7 @@ static int walk_attestation(struct image_walk *w, json_t *desc, struct guard_err
 
 	if (!digest)
 		return 0;
-	if (guard_image_store_read(&w->store, digest, digest, -1, w->opts->max_json_bytes, &body,
-				   &skip) < 0) {
+	if (read_manifest(w, digest, -1, &body, &skip) < 0) {
 		if (skip.code == GUARD_ERR_NOTFOUND)
 			return 0;
 		return report_problem(w, &skip, err);
@@ -535,13 +555,13 @@ static int walk_index(struct image_walk *w, json_t *doc, int depth, struct guard
 	json_array_foreach(json_object_get(doc, "manifests"), i, entry) {
 		struct guard_error skip = GUARD_ERROR_INIT;
 		char *platform;
-		bool wanted;
+		bool selected;
 
 		if (is_attestation(entry))
 			continue;
 		platform = platform_of(json_object_get(entry, "platform"), err);
-		wanted = !platform || platform_wanted(w, platform);
-		if (wanted && guard_manifest_walk_descriptor(w, entry, platform, depth + 1,
+		selected = !platform || platform_selected(w, platform);
+		if (selected && guard_manifest_walk_descriptor(w, entry, platform, depth + 1,
 							     &skip) < 0) {
 			if (skip.code != GUARD_ERR_NOTFOUND || w->opts->platform_count) {
 				free(platform);
@@ -616,9 +636,8 @@ int guard_manifest_walk_descriptor(struct image_walk *w, json_t *desc, const cha
 			       media_type);
 		return 0;
 	}
-	if (guard_image_store_read(&w->store, digest, digest,
-				   json_is_integer(size) ? json_integer_value(size) : -1,
-				   w->opts->max_json_bytes, &body, err) < 0)
+	if (read_manifest(w, digest, json_is_integer(size) ? json_integer_value(size) : -1, &body,
+			  err) < 0)
 		return guard_error_prefix(err, "reading manifest '%s' of '%s'", digest, w->name);
 	rc = guard_manifest_walk_bytes(w, body.data, body.len, digest, platform, depth, err);
 	guard_buf_release(&body);
@@ -652,8 +671,10 @@ static json_t *select_saved_image(struct image_walk *w, json_t *list, const char
 	json_array_foreach(list, i, item) {
 		json_t *tags = json_object_get(item, "RepoTags");
 
-		if (ref && repo_tag_matches(tags, ref))
+		if (ref && repo_tag_matches(tags, ref)) {
+			guard_buf_release(&names);
 			return item;
+		}
 		guard_buf_printf(&names, NULL, "%s%s", names.len ? ", " : "",
 				 json_string_value(json_array_get(tags, 0))
 					 ? json_string_value(json_array_get(tags, 0)) : "(untagged)");

@@ -127,6 +127,22 @@ static int remote_open(void *impl, const char *key, struct guard_blob_source *ou
 	return 0;
 }
 
+static int remote_manifest(void *impl, const char *digest, size_t max, struct guard_buf *out,
+			   struct guard_error *err)
+{
+	struct guard_image_remote *remote = impl;
+
+	guard_buf_init(out, max);
+	if (guard_registry_get_manifest(remote->registry, &remote->ref, digest, out, NULL, NULL,
+					err) < 0) {
+		guard_buf_release(out);
+		return -1;
+	}
+	if (!out->data && guard_buf_reserve(out, 1, err) < 0)
+		return -1;
+	return 0;
+}
+
 void guard_image_remote_init(struct guard_image_remote *remote,
 			     const struct guard_registry_config *config)
 {
@@ -150,17 +166,17 @@ int guard_image_remote_open(void *ctx, const char *reference, struct guard_image
 {
 	struct guard_image_remote *remote = ctx;
 	char media_type[128] = "";
-	const char *which;
+	const char *tag_or_digest;
 
 	if (guard_ref_parse(&remote->ref, reference, err) < 0)
 		return guard_error_prefix(err, "invalid image reference '%s'", reference);
 	remote->has_ref = true;
 	if (!remote->registry && guard_registry_new(&remote->registry, remote->config, err) < 0)
 		return -1;
-	which = remote->ref.digest ? remote->ref.digest
+	tag_or_digest = remote->ref.digest ? remote->ref.digest
 				   : (remote->ref.tag ? remote->ref.tag : "latest");
 	guard_buf_init(root, GUARD_IMAGE_DEFAULT_MAX_JSON_BYTES);
-	if (guard_registry_get_manifest(remote->registry, &remote->ref, which, root, media_type,
+	if (guard_registry_get_manifest(remote->registry, &remote->ref, tag_or_digest, root, media_type,
 					root_digest, err) < 0) {
 		guard_buf_release(root);
 		return guard_error_prefix(err, "fetching the manifest of '%s'", reference);
@@ -169,6 +185,7 @@ int guard_image_remote_open(void *ctx, const char *reference, struct guard_image
 		return -1;
 	memset(store, 0, sizeof(*store));
 	store->open = remote_open;
+	store->read_manifest = remote_manifest;
 	store->impl = remote;
 	store->corrupt_class = GUARD_ERR_NETWORK;
 	return 0;

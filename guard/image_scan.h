@@ -1,8 +1,8 @@
-/* Turns the pieces of an image (see source_image.h) into findings: config
- * Env and Labels, history steps, provenance build arguments and layer
- * files go through the secret engine, secret-looking ENV and ARG names with
- * literal values get their own rules, and findings in files that a later
- * layer deletes are marked removed. */
+/* Turns the pieces of an image (see source_image.h) into findings. Config
+ * Env and Labels, history steps, provenance build arguments and layer files
+ * go through the secret engine. Secret-looking ENV and ARG names with
+ * literal values get their own rules. Findings in files that a later layer
+ * deletes are marked removed. */
 #ifndef GUARD_IMAGE_SCAN_H
 #define GUARD_IMAGE_SCAN_H
 

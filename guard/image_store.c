@@ -247,8 +247,8 @@ static const struct tar_entry *tar_find(const struct tar_store *t, const char *n
 	return bsearch(&key, t->entries, t->count, sizeof(*t->entries), compare_entries);
 }
 
-/* A repeated docker save layer is a symlink "../<id>/layer.tar"; one level
- * is resolved, as containers/image does. */
+/* A repeated docker save layer is a symlink to "../<id>/layer.tar". One
+ * level of symlink is resolved, as containers/image does. */
 static const struct tar_entry *tar_resolve(const struct tar_store *t, const char *name,
 					   struct guard_error *err)
 {

@@ -1,5 +1,5 @@
-/* Where an image's blobs live: an OCI layout folder, a tar archive (OCI
- * archive or docker save), or a registry. Every blob is read as a stream
+/* Blob stores for images: an OCI layout folder, a tar archive (OCI archive
+ * or docker save), or a registry. Every blob is read as a stream
  * and checked against its digest and size as the bytes go by. */
 #ifndef GUARD_IMAGE_STORE_H
 #define GUARD_IMAGE_STORE_H
@@ -28,8 +28,14 @@ struct guard_blob_reader;
 typedef int (*guard_store_open_fn)(void *impl, const char *key, struct guard_blob_source *out,
 				   struct guard_error *err);
 
+/* Reads a manifest or index by digest where the store keeps them apart
+ * from blobs (a registry's manifests endpoint). */
+typedef int (*guard_store_manifest_fn)(void *impl, const char *digest, size_t max,
+				       struct guard_buf *out, struct guard_error *err);
+
 struct guard_image_store {
 	guard_store_open_fn open;
+	guard_store_manifest_fn read_manifest;	/* NULL: manifests are blobs */
 	void (*free)(void *impl);
 	void *impl;
 	/* Error class for a corrupt blob or a digest mismatch: GUARD_ERR_PARSE

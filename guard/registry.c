@@ -899,6 +899,14 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 			 job->host->domain, job->display, summary[0] ? " " : "", summary, hint);
 		return;
 	}
+	if (resp->status == 429) {
+		job_fail(job, GUARD_ERR_NETWORK,
+			 "registry '%s' is rate limiting requests (HTTP 429%s%s) for '%s:%s': try "
+			 "again later, or log in for a higher limit",
+			 job->host->domain, summary[0] ? " " : "", summary, job->display,
+			 job->reference);
+		return;
+	}
 	if (resp->status < 200 || resp->status >= 300) {
 		job_fail(job, GUARD_ERR_NETWORK, "registry '%s' returned HTTP %ld for '%s:%s'%s%s",
 			 job->host->domain, resp->status, job->display, job->reference,
@@ -940,10 +948,22 @@ static void job_release(struct job *job)
 	job->display = NULL;
 }
 
-/* Runs every started job to completion. */
+/* Runs every started job to completion. When the run stops early, jobs
+ * still parked on a token fetch or a scheme probe are forgotten here, because
+ * the caller frees them. */
 static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_error *err)
 {
-	return guard_http_run(reg->http, jobs, err);
+	int rc = guard_http_run(reg->http, jobs, err);
+
+	while (reg->fetches) {
+		reg->fetches->waiters = NULL;
+		fetch_release(reg->fetches);
+	}
+	for (struct reg_host *h = reg->hosts; h; h = h->next) {
+		h->scheme_waiters = NULL;
+		h->probing = false;
+	}
+	return rc;
 }
 
 static char *resolve_key(const struct guard_resolve *r)

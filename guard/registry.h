@@ -31,7 +31,9 @@ struct guard_resolve {
 	bool is_index;			/* the tag points to an index or manifest list */
 };
 
-/* Creates a client. Settings (mirrors, insecure hosts, CA files) are copied. */
+/* Creates a client. Settings (mirrors, insecure hosts, CA files) are copied.
+ * A client is not thread-safe: make one call at a time on it, or give each
+ * thread its own client. */
 int guard_registry_new(struct guard_registry **out, const struct guard_registry_config *config,
 		       struct guard_error *err);
 void guard_registry_free(struct guard_registry *registry);

@@ -517,7 +517,7 @@ static bool has_part_ci(const char *value, size_t len, const char *part)
 	return false;
 }
 
-/* One character repeated, or two alternating ("x-x-x"), says nothing. */
+/* One character repeated, or two alternating ("x-x-x"), is a placeholder. */
 static bool is_repetitive(const char *value, size_t len)
 {
 	unsigned char seen[256] = { 0 };

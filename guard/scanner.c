@@ -1,5 +1,5 @@
-/* The secret engine. One Vectorscan database holds every keyword of every
- * rule, so each byte is looked at once for all rules. A keyword hit opens a
+/* The secret engine. One Vectorscan database contains every keyword of
+ * every rule, so each byte is looked at once for all rules. A keyword hit opens a
  * window around it, bounded by the rule's before and after distances, and
  * PCRE2 (JIT) runs the rule's pattern only inside the windows; windows of
  * one rule that touch are merged, up to WINDOW_MAX bytes, so the work stays
@@ -344,8 +344,8 @@ int guard_scanner_check_name(struct guard_scanner *scanner, const struct guard_l
 	f.loc.column = 0;
 	f.loc.end_column = 0;
 
-	/* The name stands in for the secret: the fingerprint then follows the
-	 * file, and the preview shows which name matched. */
+	/* The file name is hashed in place of a secret, so the fingerprint
+	 * follows the file and the preview shows which name matched. */
 	base = guard_path_base(loc->path);
 	if (guard_finding_set_secret(&f, base, strlen(base), err) < 0 ||
 	    guard_finding_fingerprint(&f, err) < 0)

@@ -16,12 +16,12 @@
 
 #define GUARD_SCANNER_FILE_RULES_MAX 32
 
-/* Decoded text may itself hold encoded text; two levels cover base64 in
+/* Decoded text may itself contain encoded text. Two levels cover base64 in
  * base64 (a Kubernetes secret of a docker config) without unbounded work. */
 #define GUARD_SCANNER_DECODE_DEPTH 2
 
 /* Largest window one pattern run covers. Windows of a rule that touch are
- * merged up to this size; a longer stretch of hits is cut into windows that
+ * merged up to this size. A longer stretch of hits is cut into windows that
  * overlap by the rule's reach, so no match is lost at a cut. */
 #define GUARD_SCANNER_WINDOW_MAX (256 * 1024)
 
@@ -33,7 +33,7 @@ struct compiled_rule {
 	pcre2_code *code;
 };
 
-/* What a Vectorscan match id stands for. */
+/* The rule and keyword length behind a Vectorscan match id. */
 struct keyword {
 	uint32_t rule;		/* index into guard_scanner.rules */
 	uint32_t len;

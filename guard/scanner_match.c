@@ -10,12 +10,13 @@
 #include "util.h"
 
 /* Bytes beyond a rule's reach given to the pattern, so that a look-ahead at
- * the end of a secret sees the real next byte. */
+ * the end of a secret reads the real next byte. */
 #define WINDOW_MARGIN 64
 
 #define URL_RUN_MAX (64 * 1024)
 #define JSON_STRING_MAX (256 * 1024)
 #define DECODE_RUN_MAX (1024 * 1024)
+#define DECODE_RUN_OVERLAP (64 * 1024)
 
 #define FINDINGS_MAX 10000
 
@@ -284,31 +285,30 @@ static bool looks_like_base64(const char *s, size_t len)
 	return upper && lower && digit;
 }
 
-/* Decodes the base64 run [start, end) and scans the result when it is
- * text. A run longer than DECODE_RUN_MAX is decoded from its start only. */
-static int decode_base64_run(struct level *lv, size_t start, size_t end)
+/* Decodes len base64 characters at s and scans the result when it is text;
+ * findings are reported at [start, end), the whole run. */
+static int decode_base64_piece(struct level *lv, const char *s, size_t len, size_t start,
+			       size_t end)
 {
-	const char *s = lv->text + start;
-	size_t len = end - start;
 	unsigned char probe[48];
-	size_t n;
+	size_t n, cap = len / 4 * 3 + 3;
 	char *decoded;
+	bool text;
 
-
-	if (len > DECODE_RUN_MAX)
-		len = DECODE_RUN_MAX - DECODE_RUN_MAX % 4;
 	if (!looks_like_base64(s, len))
 		return 0;
 
 	/* Decode a little first: most base64 in source trees is binary data. */
 	n = guard_decode_base64(s, len < 64 ? len - len % 4 : 64, probe, sizeof(probe));
-	if (n == SIZE_MAX || n == 0 || !guard_decode_is_text(probe, n))
+	text = n != SIZE_MAX && n > 0 && guard_decode_is_text(probe, n);
+	guard_wipe(probe, sizeof(probe));
+	if (!text)
 		return 0;
 
-	decoded = malloc(len / 4 * 3 + 3);
+	decoded = malloc(cap);
 	if (!decoded)
 		return guard_error_oom(lv->run->err);
-	n = guard_decode_base64(s, len, (unsigned char *)decoded, len / 4 * 3 + 3);
+	n = guard_decode_base64(s, len, (unsigned char *)decoded, cap);
 	if (n == SIZE_MAX || !guard_decode_is_text(decoded, n)) {
 		guard_wipe(decoded, n == SIZE_MAX ? 0 : n);
 		free(decoded);
@@ -322,39 +322,59 @@ static int decode_base64_run(struct level *lv, size_t start, size_t end)
 	return 0;
 }
 
+/* Decodes the base64 run [start, end) in pieces of at most DECODE_RUN_MAX
+ * characters that overlap by DECODE_RUN_OVERLAP, so that memory stays
+ * bounded and a secret that crosses a piece boundary is still whole in one
+ * piece. Every piece starts at a multiple of 4 characters into the run. */
+static int decode_base64_run(struct level *lv, size_t start, size_t end)
+{
+	const size_t step = DECODE_RUN_MAX - DECODE_RUN_OVERLAP;
+	size_t total = end - start;
+
+	for (size_t offset = 0; offset < total; offset += step) {
+		size_t len = total - offset < DECODE_RUN_MAX ? total - offset : DECODE_RUN_MAX;
+
+		if (decode_base64_piece(lv, lv->text + start + offset, len, start, end) < 0)
+			return -1;
+		if (offset + len == total)
+			break;
+	}
+	return 0;
+}
+
 /* Finds runs of at least GUARD_SCANNER_BASE64_RUN_MIN base64 characters.
- * Such a run covers one of every GUARD_SCANNER_BASE64_RUN_MIN positions, so
- * only those positions are probed and grown into runs; most text is looked
- * at a few bytes per probe instead of byte by byte. */
+ * Like Boyer-Moore, it looks at the last byte a run from start would need,
+ * and skips the whole stretch when that byte ends a run early, so most
+ * text is looked at a few bytes per step instead of byte by byte. */
 static int decode_base64_runs(struct level *lv)
 {
 	const unsigned char *t = (const unsigned char *)lv->text;
-	size_t stride = GUARD_SCANNER_BASE64_RUN_MIN;
-	size_t floor = 0;
+	const size_t min = GUARD_SCANNER_BASE64_RUN_MIN;
+	size_t start = 0;
 
-	size_t probe = stride - 1;
+	while (start + min <= lv->len) {
+		size_t last = start + min - 1, back = last, end;
 
-	while (probe < lv->len) {
-		size_t start = probe, end = probe + 1;
-
-		if (!base64_chars[t[probe]]) {
-			probe += stride;
+		if (!base64_chars[t[last]]) {
+			start = last + 1;
 			continue;
 		}
-		while (start > floor && base64_chars[t[start - 1]])
-			start--;
-		while (end < lv->len && base64_chars[t[end]])
-			end++;
-		floor = end;
-		if (end - start >= GUARD_SCANNER_BASE64_RUN_MIN) {
-			while (end < lv->len && end - start < DECODE_RUN_MAX && t[end] == '=')
-				end++;
-			if (decode_base64_run(lv, start, end) < 0)
-				return -1;
+		while (back > start && base64_chars[t[back - 1]])
+			back--;
+		if (back > start) {
+			start = back;
+			continue;
 		}
 
-		/* The first probe position at or after the end of this run. */
-		probe = end - end % stride + stride - 1;
+		/* [start, last] are all base64: the run is long enough. */
+		end = last + 1;
+		while (end < lv->len && base64_chars[t[end]])
+			end++;
+		while (end < lv->len && t[end] == '=')
+			end++;
+		if (decode_base64_run(lv, start, end) < 0)
+			return -1;
+		start = end;
 	}
 	return 0;
 }
@@ -675,6 +695,10 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
+	if (len == 0) {
+		run.stats->files_scanned++;
+		return 0;
+	}
 	cut = len > scanner->max_file_size;
 	if (cut)
 		len = (size_t)scanner->max_file_size;

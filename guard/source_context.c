@@ -213,8 +213,8 @@ static int visit(struct context_walk *walk, int dirfd, const char *name, const c
 	if (!S_ISREG(st.st_mode))
 		return 0;
 
-	/* The Dockerfile is sent whatever .dockerignore says; it is scanned on
-	 * its own. */
+	/* The builder receives the Dockerfile even when .dockerignore lists
+	 * it, so it is scanned on its own. */
 	if (walk->dockerfile_rel && strcmp(rel, walk->dockerfile_rel) == 0)
 		return 0;
 	if (is_excluded(walk, rel, false) && strcmp(rel, ".dockerignore") != 0) {
@@ -277,7 +277,7 @@ static int walk_dir(struct context_walk *walk, int dirfd, const char *rel, unsig
 	return rc;
 }
 
-/* Column (1-based, in bytes) of offset in its line of data. */
+/* Returns the 1-based byte column of offset within its line of data. */
 static unsigned column_of(const char *data, size_t offset)
 {
 	size_t start = offset;
@@ -326,7 +326,7 @@ static struct guard_finding *same_secret(struct guard_scan_result *result,
 }
 
 /* Adds a Dockerfile finding. A generic engine finding of the same value
- * (a password assignment) is replaced, because this one says why the value
+ * (a password assignment) is replaced, because this one explains why the value
  * leaks; a specific one (a GitHub token) is kept and given the message. */
 static int add_dockerfile_finding(struct context_walk *walk, const struct guard_finding *f,
 				  struct guard_error *err)

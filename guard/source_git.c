@@ -296,6 +296,7 @@ void guard_git_free(struct guard_git *git)
 	free(git->ancestors);
 	free(git->seen_pairs.slots);
 	guard_git_changes_release(&git->changes);
+	guard_git_tree_cache_release(&git->trees);
 	if (git->shallow_loaded)
 		git_oidarray_dispose(&git->shallow);
 	free(git->summary);
@@ -386,6 +387,7 @@ static int node_parse(struct guard_git *git, uint32_t index, struct guard_error 
 		return guard_error_prefix(err, "'%s'", hex);
 	}
 	git->nodes[index].time = (int64_t)git_commit_time(commit);
+	git_oid_cpy(&git->nodes[index].tree, git_commit_tree_id(commit));
 	git->nodes[index].parent_start = (uint32_t)git->edge_count;
 	count = git_commit_parentcount(commit);
 	if (count && is_shallow_commit(git, &git->nodes[index].oid)) {
@@ -927,19 +929,12 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 	return 0;
 }
 
-static int commit_tree(git_repository *repo, const git_oid *oid, git_tree **out,
-		       struct guard_error *err)
+static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, struct guard_error *err)
 {
-	git_commit *commit = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
-	int rc;
 
-	rc = git_commit_lookup(&commit, repo, oid);
-	if (rc == 0)
-		rc = git_commit_tree(out, commit);
-	git_commit_free(commit);
-	if (rc < 0) {
-		git_oid_tostr(hex, sizeof(hex), oid);
+	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
+		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
 		guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit");
 		return guard_error_prefix(err, "'%s'", hex);
 	}
@@ -949,7 +944,7 @@ static int commit_tree(git_repository *repo, const git_oid *oid, git_tree **out,
 static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error *err)
 {
 	const struct walk_node *node = &git->nodes[index];
-	git_tree *tree = NULL, *first = NULL, *others[16];
+	git_tree *others[16];
 	struct plan_input in = { index, &git->changes, others, 0 };
 	git_tree **more = NULL;
 	uint32_t i;
@@ -957,11 +952,6 @@ static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error
 
 	if (node->flags & NODE_SHALLOW)
 		git->shallow_hit = true;
-	if (commit_tree(git->repo, &node->oid, &tree, err) < 0)
-		return -1;
-	if (node->parent_count > 0 &&
-	    commit_tree(git->repo, &git->nodes[git->edges[node->parent_start]].oid, &first, err) < 0)
-		goto out;
 
 	/* Octopus merges may have many parents. */
 	if (node->parent_count > 1 + GUARD_ARRAY_SIZE(others)) {
@@ -973,22 +963,22 @@ static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error
 		in.others = more;
 	}
 	for (i = 1; i < node->parent_count; i++) {
-		if (commit_tree(git->repo, &git->nodes[git->edges[node->parent_start + i]].oid,
-				&in.others[in.other_count], err) < 0)
+		if (node_tree(git, git->edges[node->parent_start + i], &in.others[in.other_count],
+			      err) < 0)
 			goto out;
 		in.other_count++;
 	}
 
 	guard_git_changes_clear(&git->changes);
-	if (guard_git_diff_trees(git->repo, first, tree, &git->changes, err) < 0)
+	if (guard_git_diff_trees(git->repo, &git->trees,
+				 node->parent_count ? &git->nodes[git->edges[node->parent_start]].tree : NULL,
+				 &node->tree, &git->changes, err) < 0)
 		goto out;
 	rc = plan_diff(git, &in, err);
 out:
 	for (i = 0; i < in.other_count; i++)
 		git_tree_free(in.others[i]);
 	free(more);
-	git_tree_free(first);
-	git_tree_free(tree);
 	return rc;
 }
 

@@ -14,10 +14,97 @@
 
 struct diff_walk {
 	git_repository *repo;
+	struct guard_git_tree_cache *cache;
 	struct guard_git_changes *out;
 	struct guard_buf path;
 	unsigned depth;
 };
+
+/* One entry of a raw tree object: "<octal mode> <name>\0<raw id>". */
+struct raw_entry {
+	const char *name;	/* NUL-terminated inside the object */
+	size_t name_len;
+	uint32_t mode;
+	git_oid id;
+};
+
+int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, git_odb_object **out,
+		       struct guard_error *err)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_odb_object **slot;
+	size_t key;
+
+	memcpy(&key, id->id, sizeof(key));
+	slot = &cache->slots[key % TREE_CACHE_SLOTS];
+	if (*slot && git_oid_equal(git_odb_object_id(*slot), id))
+		return git_odb_object_dup(out, *slot) < 0 ? guard_error_oom(err) : 0;
+	if (git_odb_read(out, cache->odb, id) < 0 || git_odb_object_type(*out) != GIT_OBJECT_TREE) {
+		if (*out && git_odb_object_type(*out) != GIT_OBJECT_TREE) {
+			git_odb_object_free(*out);
+			*out = NULL;
+		}
+		git_oid_tostr(hex, sizeof(hex), id);
+		guard_git_error(err, GUARD_ERR_IO, "reading tree");
+		return guard_error_prefix(err, "'%s'", hex);
+	}
+	git_odb_object_free(*slot);
+	if (git_odb_object_dup(slot, *out) < 0)
+		*slot = NULL;
+	return 0;
+}
+
+void guard_git_tree_cache_release(struct guard_git_tree_cache *cache)
+{
+	size_t i;
+
+	for (i = 0; i < TREE_CACHE_SLOTS; i++) {
+		git_odb_object_free(cache->slots[i]);
+		cache->slots[i] = NULL;
+	}
+	git_odb_free(cache->odb);
+	cache->odb = NULL;
+}
+
+/* Reads the entry at *pos and advances it. Returns 1 for an entry, 0 at
+ * the end, and -1 when the object is not a well-formed tree. */
+static int raw_next(git_odb_object *tree, size_t *pos, struct raw_entry *e)
+{
+	const char *data = git_odb_object_data(tree), *p, *space, *nul;
+	size_t len = git_odb_object_size(tree);
+	uint32_t mode = 0;
+
+	if (*pos >= len)
+		return 0;
+	p = data + *pos;
+	space = memchr(p, ' ', len - *pos);
+	if (!space || space == p || space - p > 7)
+		return -1;
+	for (; p < space; p++) {
+		if (*p < '0' || *p > '7')
+			return -1;
+		mode = mode * 8 + (uint32_t)(*p - '0');
+	}
+	nul = memchr(space + 1, '\0', (size_t)(data + len - space - 1));
+	if (!nul || nul == space + 1 || (size_t)(data + len - nul - 1) < GIT_OID_RAWSZ)
+		return -1;
+	e->name = space + 1;
+	e->name_len = (size_t)(nul - space - 1);
+	e->mode = mode;
+	git_oid_fromraw(&e->id, (const unsigned char *)nul + 1);
+	*pos = (size_t)(nul + 1 + GIT_OID_RAWSZ - data);
+	return 1;
+}
+
+static bool raw_is_tree(const struct raw_entry *e)
+{
+	return (e->mode & 0170000) == 0040000;
+}
+
+static bool raw_is_submodule(const struct raw_entry *e)
+{
+	return (e->mode & 0170000) == 0160000;
+}
 
 void guard_git_changes_clear(struct guard_git_changes *changes)
 {
@@ -62,164 +149,150 @@ static int add_change(struct guard_git_changes *changes, git_delta_t status, con
 
 /* Orders entries as git sorts a tree: by name, a tree's name compared as
  * if it ended in '/'. */
-static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+static int entry_cmp(const struct raw_entry *a, const struct raw_entry *b)
 {
-	const char *an = git_tree_entry_name(a), *bn = git_tree_entry_name(b);
-	size_t al = strlen(an), bl = strlen(bn), n = al < bl ? al : bl;
+	size_t n = a->name_len < b->name_len ? a->name_len : b->name_len;
 	unsigned char ac, bc;
-	int c = memcmp(an, bn, n);
+	int c = memcmp(a->name, b->name, n);
 
 	if (c)
 		return c;
-	ac = al > n ? (unsigned char)an[n] : git_tree_entry_type(a) == GIT_OBJECT_TREE ? '/' : 0;
-	bc = bl > n ? (unsigned char)bn[n] : git_tree_entry_type(b) == GIT_OBJECT_TREE ? '/' : 0;
+	ac = a->name_len > n ? (unsigned char)a->name[n] : raw_is_tree(a) ? '/' : 0;
+	bc = b->name_len > n ? (unsigned char)b->name[n] : raw_is_tree(b) ? '/' : 0;
 	return (int)ac - (int)bc;
 }
 
-static int compare_trees(struct diff_walk *dw, const git_tree *old_tree, const git_tree *new_tree,
+static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_oid *new_id,
 			 struct guard_error *err);
 
-/* Appends "/name" (or "name" at the top) to the path; returns the old length. */
-static int path_push(struct diff_walk *dw, const git_tree_entry *entry, size_t *saved,
+/* Appends "/name" (or "name" at the top) to the path; *saved gets the old length. */
+static int path_push(struct diff_walk *dw, const struct raw_entry *entry, size_t *saved,
 		     struct guard_error *err)
 {
 	*saved = dw->path.len;
 	if (dw->path.len && guard_buf_putc(&dw->path, '/', err) < 0)
 		return -1;
-	return guard_buf_puts(&dw->path, git_tree_entry_name(entry), err);
+	return guard_buf_append(&dw->path, entry->name, entry->name_len, err);
 }
 
-/* Recurses into a subtree that exists only on one side (old or new). */
-static int one_sided_tree(struct diff_walk *dw, const git_tree_entry *entry, bool added,
+static int entry_one_side(struct diff_walk *dw, const struct raw_entry *entry, bool added,
 			  struct guard_error *err)
 {
-	git_tree *sub = NULL;
-	int rc;
-
-	if (git_tree_lookup(&sub, dw->repo, git_tree_entry_id(entry)) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "reading a tree");
-	rc = added ? compare_trees(dw, NULL, sub, err) : compare_trees(dw, sub, NULL, err);
-	git_tree_free(sub);
-	return rc;
-}
-
-static int entry_removed(struct diff_walk *dw, const git_tree_entry *entry, struct guard_error *err)
-{
 	size_t saved;
 	int rc;
 
-	if (git_tree_entry_type(entry) == GIT_OBJECT_COMMIT)
+	if (raw_is_submodule(entry))
 		return 0;
 	if (path_push(dw, entry, &saved, err) < 0)
 		return -1;
-	if (git_tree_entry_type(entry) == GIT_OBJECT_TREE)
-		rc = one_sided_tree(dw, entry, false, err);
+	if (raw_is_tree(entry))
+		rc = added ? compare_trees(dw, NULL, &entry->id, err)
+			   : compare_trees(dw, &entry->id, NULL, err);
+	else if (added)
+		rc = add_change(dw->out, GIT_DELTA_ADDED, dw->path.data, NULL, 0, &entry->id,
+				(uint16_t)entry->mode, err);
 	else
-		rc = add_change(dw->out, GIT_DELTA_DELETED, dw->path.data, git_tree_entry_id(entry),
-				(uint16_t)git_tree_entry_filemode(entry), NULL, 0, err);
-	guard_buf_truncate(&dw->path, saved);
-	return rc;
-}
-
-static int entry_added(struct diff_walk *dw, const git_tree_entry *entry, struct guard_error *err)
-{
-	size_t saved;
-	int rc;
-
-	if (git_tree_entry_type(entry) == GIT_OBJECT_COMMIT)
-		return 0;
-	if (path_push(dw, entry, &saved, err) < 0)
-		return -1;
-	if (git_tree_entry_type(entry) == GIT_OBJECT_TREE)
-		rc = one_sided_tree(dw, entry, true, err);
-	else
-		rc = add_change(dw->out, GIT_DELTA_ADDED, dw->path.data, NULL, 0,
-				git_tree_entry_id(entry), (uint16_t)git_tree_entry_filemode(entry), err);
+		rc = add_change(dw->out, GIT_DELTA_DELETED, dw->path.data, &entry->id,
+				(uint16_t)entry->mode, NULL, 0, err);
 	guard_buf_truncate(&dw->path, saved);
 	return rc;
 }
 
 /* Both sides have the name: recurse into two trees, report a changed blob,
  * or treat a tree/blob swap as a removal and an addition. */
-static int entry_changed(struct diff_walk *dw, const git_tree_entry *a, const git_tree_entry *b,
+static int entry_changed(struct diff_walk *dw, const struct raw_entry *a, const struct raw_entry *b,
 			 struct guard_error *err)
 {
-	git_tree *old_sub = NULL, *new_sub = NULL;
-	git_object_t at = git_tree_entry_type(a), bt = git_tree_entry_type(b);
 	size_t saved;
 	int rc;
 
-	if (git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
+	if (git_oid_equal(&a->id, &b->id))
 		return 0;	/* a mode change adds no content */
-	if (at == GIT_OBJECT_TREE && bt == GIT_OBJECT_TREE) {
-		if (path_push(dw, a, &saved, err) < 0)
+	if (raw_is_submodule(a) || raw_is_submodule(b) || raw_is_tree(a) != raw_is_tree(b)) {
+		if (entry_one_side(dw, a, false, err) < 0)
 			return -1;
-		rc = -1;
-		if (git_tree_lookup(&old_sub, dw->repo, git_tree_entry_id(a)) < 0 ||
-		    git_tree_lookup(&new_sub, dw->repo, git_tree_entry_id(b)) < 0)
-			guard_git_error(err, GUARD_ERR_IO, "reading a tree");
-		else
-			rc = compare_trees(dw, old_sub, new_sub, err);
-		git_tree_free(old_sub);
-		git_tree_free(new_sub);
-		guard_buf_truncate(&dw->path, saved);
-		return rc;
+		return entry_one_side(dw, b, true, err);
 	}
-	if (at == GIT_OBJECT_BLOB && bt == GIT_OBJECT_BLOB) {
-		if (path_push(dw, b, &saved, err) < 0)
-			return -1;
-		rc = add_change(dw->out, GIT_DELTA_MODIFIED, dw->path.data, git_tree_entry_id(a),
-				(uint16_t)git_tree_entry_filemode(a), git_tree_entry_id(b),
-				(uint16_t)git_tree_entry_filemode(b), err);
-		guard_buf_truncate(&dw->path, saved);
-		return rc;
-	}
-	if (entry_removed(dw, a, err) < 0)
+	if (path_push(dw, a, &saved, err) < 0)
 		return -1;
-	return entry_added(dw, b, err);
-}
-
-static int compare_trees(struct diff_walk *dw, const git_tree *old_tree, const git_tree *new_tree,
-			 struct guard_error *err)
-{
-	size_t i = 0, j = 0, no = old_tree ? git_tree_entrycount(old_tree) : 0;
-	size_t nn = new_tree ? git_tree_entrycount(new_tree) : 0;
-	const git_tree_entry *a, *b;
-	int c, rc = 0;
-
-	if (++dw->depth > TREE_DEPTH_MAX) {
-		dw->depth--;
-		return guard_error_set(err, GUARD_ERR_LIMIT, "tree '%s' is nested more than %d levels deep",
-				       dw->path.data ? dw->path.data : "", TREE_DEPTH_MAX);
-	}
-	while (rc == 0 && (i < no || j < nn)) {
-		a = i < no ? git_tree_entry_byindex(old_tree, i) : NULL;
-		b = j < nn ? git_tree_entry_byindex(new_tree, j) : NULL;
-		c = !a ? 1 : !b ? -1 : entry_cmp(a, b);
-		if (c < 0) {
-			rc = entry_removed(dw, a, err);
-			i++;
-		} else if (c > 0) {
-			rc = entry_added(dw, b, err);
-			j++;
-		} else {
-			rc = entry_changed(dw, a, b, err);
-			i++;
-			j++;
-		}
-	}
-	dw->depth--;
+	if (raw_is_tree(a))
+		rc = compare_trees(dw, &a->id, &b->id, err);
+	else
+		rc = add_change(dw->out, GIT_DELTA_MODIFIED, dw->path.data, &a->id, (uint16_t)a->mode,
+				&b->id, (uint16_t)b->mode, err);
+	guard_buf_truncate(&dw->path, saved);
 	return rc;
 }
 
-int guard_git_diff_trees(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree,
+static int malformed(const git_oid *id, struct guard_error *err)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return guard_error_set(err, GUARD_ERR_PARSE, "malformed tree object '%s'", hex);
+}
+
+/* Walks two sorted trees side by side. Either id may be NULL (no tree). */
+static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_oid *new_id,
+			 struct guard_error *err)
+{
+	git_odb_object *old_tree = NULL, *new_tree = NULL;
+	struct raw_entry a, b;
+	size_t i = 0, j = 0;
+	int has_a = 0, has_b = 0, c, rc = -1;
+
+	if (dw->depth >= TREE_DEPTH_MAX)
+		return guard_error_set(err, GUARD_ERR_LIMIT, "tree '%s' is nested more than %d levels deep",
+				       dw->path.data ? dw->path.data : "", TREE_DEPTH_MAX);
+	if ((old_id && guard_git_tree_get(dw->cache, old_id, &old_tree, err) < 0) ||
+	    (new_id && guard_git_tree_get(dw->cache, new_id, &new_tree, err) < 0))
+		goto out;
+	dw->depth++;
+
+	if (old_tree && (has_a = raw_next(old_tree, &i, &a)) < 0)
+		goto bad_old;
+	if (new_tree && (has_b = raw_next(new_tree, &j, &b)) < 0)
+		goto bad_new;
+	rc = 0;
+	while (rc == 0 && (has_a || has_b)) {
+		c = !has_a ? 1 : !has_b ? -1 : entry_cmp(&a, &b);
+		if (c <= 0)
+			rc = c < 0 ? entry_one_side(dw, &a, false, err) : entry_changed(dw, &a, &b, err);
+		else
+			rc = entry_one_side(dw, &b, true, err);
+		if (rc < 0)
+			break;
+		if (c <= 0 && (has_a = raw_next(old_tree, &i, &a)) < 0)
+			goto bad_old;
+		if (c >= 0 && (has_b = raw_next(new_tree, &j, &b)) < 0)
+			goto bad_new;
+	}
+	goto done;
+bad_old:
+	rc = malformed(old_id, err);
+	goto done;
+bad_new:
+	rc = malformed(new_id, err);
+done:
+	dw->depth--;
+out:
+	git_odb_object_free(old_tree);
+	git_odb_object_free(new_tree);
+	return rc;
+}
+
+int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
+			 const git_oid *old_tree, const git_oid *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err)
 {
 	struct diff_walk dw;
 	int rc;
 
+	if (!cache->odb && git_repository_odb(&cache->odb, repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
 	memset(&dw, 0, sizeof(dw));
 	dw.repo = repo;
+	dw.cache = cache;
 	dw.out = out;
 	guard_buf_init(&dw.path, 64 * 1024);
 	rc = compare_trees(&dw, old_tree, new_tree, err);

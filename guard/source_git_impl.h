@@ -36,6 +36,7 @@ enum {
 
 struct walk_node {
 	git_oid oid;
+	git_oid tree;		/* the commit's root tree, once parsed */
 	int64_t time;
 	uint32_t parent_start;	/* into guard_git.edges */
 	uint32_t parent_count;
@@ -84,9 +85,26 @@ struct guard_git_changes {
 	size_t count, cap;
 };
 
-/* Appends the changes from old_tree to new_tree (either may be NULL for
- * the empty tree), skipping subtrees whose ids are equal. */
-int guard_git_diff_trees(git_repository *repo, const git_tree *old_tree, const git_tree *new_tree,
+/* Parsed trees kept between commits, because each commit's trees are the
+ * old side of its children's comparisons. Direct-mapped by id, so memory
+ * stays bounded by the slot count. */
+#define TREE_CACHE_SLOTS 512
+
+struct guard_git_tree_cache {
+	git_odb *odb;
+	git_odb_object *slots[TREE_CACHE_SLOTS];
+};
+
+/* Reads a raw tree object through the cache; the caller frees *out. */
+int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, git_odb_object **out,
+		       struct guard_error *err);
+void guard_git_tree_cache_release(struct guard_git_tree_cache *cache);
+
+/* Appends the changes from the tree old_tree to the tree new_tree (either
+ * may be NULL for the empty tree), skipping subtrees whose ids are equal.
+ * Trees are read as raw objects, without libgit2's per-entry parsing. */
+int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
+			 const git_oid *old_tree, const git_oid *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err);
 
 /* Appends the deltas of a libgit2 diff (used for the index). */
@@ -127,6 +145,7 @@ struct guard_git {
 	uint32_t diff_stamp;		/* counts the diffs planned */
 	struct walk_u64_set seen_pairs;	/* (blob, path) already planned */
 	struct guard_git_changes changes;	/* of the commit being planned */
+	struct guard_git_tree_cache trees;
 
 	bool shallow_hit;		/* the walk stopped at a shallow boundary */
 	git_oidarray shallow;		/* from the repository's shallow file */

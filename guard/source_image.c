@@ -158,6 +158,10 @@ int guard_image_walk(const char *name, const struct guard_image_options *opts,
 	}
 	if (!*rest)
 		return guard_error_set(err, GUARD_ERR_USAGE, "missing image name in '%s'", name);
+	if (rest == name && path_exists(name))
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "'%s' is a local file or folder, not a registry image: name it as oci:%s, oci-archive:%s or docker-archive:%s",
+				       name, name, name, name);
 
 	rc = walk_transport(&w, transport, rest, err);
 	if (rc == 0 && w.images == 0)

@@ -1,7 +1,8 @@
-/* Reads an image the way skopeo users name it (docker://, docker-archive:,
- * oci:, oci-archive:) and hands every scannable piece to a visitor: config
- * Env and Labels, history steps, build arguments recorded in provenance
- * attestations, and every file of every layer, with whiteout tracking. */
+/* Reads an image named as skopeo names it (docker://, docker-archive:, oci:,
+ * oci-archive:) and hands every scannable piece to a visitor. The pieces are
+ * config Env and Labels, history steps, build arguments recorded in
+ * provenance attestations, and every file of every layer, with whiteouts
+ * tracked. */
 #ifndef GUARD_SOURCE_IMAGE_H
 #define GUARD_SOURCE_IMAGE_H
 

@@ -30,6 +30,10 @@ like "$out" "digest=sha256:$good " "429 then 200 resolves"
 is "$(count retry429)" 2 "429 is retried once"
 like "$(cat "$TMP/err")" "retrying .* in 1000 ms" "Retry-After seconds are honoured"
 
+out=$(GUARD_HTTP_ATTEMPTS=1 "$PROBE" --manifest "$F/retry429/x:2")
+like "$out" "rate limiting requests \(HTTP 429 'Too Many Requests \(HAP429\).'\)" \
+	"429 after the last attempt is a rate-limit error"
+
 out=$("$PROBE" "$F/retry503/x:1")
 like "$out" "digest=sha256:$good " "503 twice then 200 resolves"
 is "$(count retry503)" 3 "503 is retried with backoff"
@@ -108,6 +112,18 @@ like "$(grep 'GET /v2/ok/x' "$TL")" "auth=none" "other port got no Authorization
 out=$(GUARD_TEST_BASIC=testuser:testpass "$PROBE" --manifest "$F/redirectsame/x:1")
 like "$out" "manifest digest=sha256:$good " "redirect on the same host is followed"
 like "$(grep 'GET /v2/ok/x' "$FL" | tail -1)" "auth=Basic" "same host keeps Authorization"
+
+out=$(GUARD_TEST_BASIC=testuser:testpass "$PROBE" --blob "sha256:$good" "$F/redirect/x:1")
+like "$out" "blob size=246$" "blob redirect to another port is followed"
+like "$(grep "blobs/sha256:$good" "$TL" | tail -1)" "auth=none" "blob redirect carries no Authorization"
+out=$("$PROBE" --blob "sha256:$(printf '%064d' 7)" "$F/ok/x:1")
+like "$out" "blob error=network blob 'sha256:0{63}7' from '$F' has the digest sha256:$good" \
+	"blob with other content is rejected"
+
+out=$("$PROBE" --jobs 2 "$F/slow/x:1" "$F/slow/x:2" "$F/slow/x:3" "$F/slow/x:4" "$F/slow/x:5")
+is "$(printf '%s\n' "$out" | grep -c 'digest=')" 5 "slow batch resolves"
+max=$(grep 'inflight max=' "$FL" | tail -1 | sed 's/.*max=//')
+ok "$([ "$max" -le 2 ]; echo $?)" "at most 2 requests in flight with --jobs 2 (saw $max)"
 
 out=$("$PROBE" "127.0.0.2:1/x:1")
 like "$out" "error=network cannot reach '127.0.0.2:1'" "refused connection is a network error"

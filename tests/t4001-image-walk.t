@@ -44,8 +44,26 @@ unlike "$out" '^removed 1 keep/stay' "untouched file is not removed"
 WALK_OCI=$(printf '%s\n' "$out" | grep -v '^config')
 out=$("$WALK" "oci:$O:z"); rc=$?
 is "$rc" 0 "zstd layer walks"
+[ "$rc" = 0 ] || printf "%s\n" "$out" | grep "^problem" | sed "s/^/# /"
 is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed)')" \
 	"$(printf '%s\n' "$WALK_OCI" | grep -E '^(file|link|removed)')" "zstd layer gives the same files"
+
+# An opaque folder (".wh..wh..opq") in a third layer hides what lower
+# layers had under keep/, while its own new file stays.
+umoci tag --image "$O:1" opq
+mkdir -p opq/keep && touch opq/keep/.wh..wh..opq && echo fresh >opq/keep/fresh
+tar -C opq -cf opq.tar keep
+image_append_layer "$O" opq opq.tar "RUN /bin/sh -c rm -rf /keep/* # buildkit"
+out=$("$WALK" "oci:$O:opq"); rc=$?
+is "$rc" 0 "image with an opaque folder walks"
+like "$out" '^removed 1 keep/stay 3$' "opaque folder removes a lower file"
+like "$out" '^removed 1 keep/link 3$' "opaque folder removes a lower hard link"
+like "$out" '^file 3 keep/fresh 6$' "file beside the opaque marker is read"
+unlike "$out" 'removed 3 keep/fresh' "file of the opaque layer stays"
+unlike "$out" 'removed 2 app/conf/new' "other folders are untouched"
+"$GUARD" scan image --format json "oci:$O:opq" >opq.json 2>/dev/null
+is "$(jq '[.findings[] | select(.path == "keep/stay" and .image.removed == true)] | length >= 1' opq.json)" true \
+	"guard marks findings under an opaque folder removed"
 
 # The same image as an OCI archive, a legacy docker save archive (skopeo)
 # and a Docker 25+ archive (OCI layout plus manifest.json) gives the same
@@ -63,6 +81,35 @@ is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed|env|label|history)')" 
 	"legacy docker save gives the same files"
 out=$("$WALK" "docker-archive:$TMP/legacy.tar:test/app:1"); rc=$?
 is "$rc" 0 "docker save image chosen by its tag"
+
+# Docker's legacy layout: Layers name "<id>/layer.tar", a repeated layer is a
+# tar symlink to the first copy, and manifest.json comes first in the tar.
+mkdir leg && tar -C leg -xf legacy.tar
+CFG=$(jq -r '.[0].Config' leg/manifest.json)
+FIRST=$(jq -r '.[0].Layers[0]' leg/manifest.json)
+SECOND=$(jq -r '.[0].Layers[1]' leg/manifest.json)
+jq '.rootfs.diff_ids += [.rootfs.diff_ids[0]] | .history += [{created_by: "COPY . /app again"}]' \
+	"leg/$CFG" >cfg.json
+NEWCFG=$(sha256sum cfg.json | cut -d' ' -f1).json
+rm "leg/$CFG" && mv cfg.json "leg/$NEWCFG"
+mkdir leg/one leg/two leg/three
+mv "leg/$FIRST" leg/one/layer.tar
+mv "leg/$SECOND" leg/two/layer.tar
+ln -s ../one/layer.tar leg/three/layer.tar
+jq -nc --arg c "$NEWCFG" '[{Config: $c, RepoTags: ["test/app:1"],
+	Layers: ["one/layer.tar", "two/layer.tar", "three/layer.tar"]}]' >leg/manifest.json
+(cd leg && tar -cf ../leg.tar manifest.json "$NEWCFG" one two three)
+out=$("$WALK" "docker-archive:$TMP/leg.tar"); rc=$?
+is "$rc" 0 "legacy layout with a symlinked layer walks"
+is "$(printf '%s\n' "$out" | grep -E '^(file|link|removed)')" \
+	"$(printf '%s\n' "$WALK_OCI" | grep -E '^(file|link|removed)')" "legacy layout gives the same files"
+is "$(printf '%s\n' "$out" | grep -c '^layer ')" 2 "repeated layer is walked once"
+rm leg/one/layer.tar && echo other >other.txt && tar -cf leg/one/layer.tar other.txt
+(cd leg && tar -cf ../leg-bad.tar manifest.json "$NEWCFG" one two three)
+out=$("$WALK" "docker-archive:$TMP/leg-bad.tar"); rc=$?
+is "$rc" 1 "altered legacy layer is a problem"
+like "$out" "^problem parse: layer 1 \('one/layer.tar'\).*does not match its digest" \
+	"legacy layer is checked against its diff_id"
 
 mkdir d25 && cp -r "$O/blobs" "$O/oci-layout" "$O/index.json" d25/
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")
@@ -127,6 +174,19 @@ out=$("$WALK" --platform linux/s390x "oci:$O:multi" 2>&1); rc=$?
 is "$rc" 2 "missing platform fails"
 like "$out" "no image of .* matches|has no platform 'linux/s390x'" "missing platform is named"
 
+# guard reports the provenance build argument and scans each platform.
+"$GUARD" scan image --format json "oci:$O:multi" >multi.json 2>/dev/null; rc=$?
+is "$rc" 1 "guard finds secrets in the index"
+is "$(jq '[.findings[] | select(.rule == "image-build-arg-secret" and .origin == "provenance" and .path == "NPM_TOKEN")] | length' multi.json)" 1 \
+	"provenance build argument is reported"
+is "$(jq '[.findings[] | select(.origin == "config.Env") | .image.platform] | unique | length' multi.json)" 2 \
+	"config of each platform is scanned"
+"$GUARD" scan image --format json --platform linux/arm64 "oci:$O:multi" >arm.json 2>/dev/null
+is "$(jq '[.findings[] | .image.platform // empty] | unique | join(",")' arm.json)" '"linux/arm64/v8"' \
+	"guard --platform scans one platform"
+"$GUARD" scan image --platform arm64 "oci:$O:multi" >/dev/null 2>&1; rc=$?
+is "$rc" 2 "platform without OS is a usage error"
+
 # Corrupt blobs are problems that name the blob, never a clean walk.
 cp -r "$O" bad
 L1=$(jq -r '.layers[0].digest' "$MAN")
@@ -141,6 +201,14 @@ printf '\001' | dd of="$(image_blob bad "$L1")" bs=1 seek=5 conv=notrunc 2>/dev/
 out=$("$WALK" "oci:$TMP/bad:1"); rc=$?
 is "$rc" 1 "digest mismatch is a problem"
 like "$out" "does not match its digest" "mismatch is reported"
+
+jq '.layers[0].mediaType = "application/vnd.erofs.layer.v1"' "$MAN" >erofs.json
+image_retag "$O" erofs erofs.json
+out=$("$WALK" "oci:$O:erofs"); rc=$?
+is "$rc" 1 "unsupported layer media type is a problem"
+like "$out" "^problem parse: layer 1 \('$L1'\).*unsupported media type 'application/vnd.erofs.layer.v1'" \
+	"unsupported media type names the blob"
+like "$out" '^file 2 ' "other layers are still read"
 
 out=$("$WALK" --max-layer-size 10 "oci:$O:1"); rc=$?
 is "$rc" 1 "layer size limit is a problem"

@@ -134,6 +134,14 @@ out=$("$GUARD" scan image --max-layer-size 100 "oci:$O:1" 2>&1 >/dev/null); rc=$
 is "$rc" 3 "layer size limit exits 3"
 like "$out" "max-layer-size" "layer size limit is named"
 
+out=$("$GUARD" scan image --max-layer-entries 2 "oci:$O:1" 2>&1 >/dev/null); rc=$?
+is "$rc" 3 "entry limit exits 3"
+like "$out" "max-layer-entries" "entry limit is named"
+
+out=$("$GUARD" scan image "$TMP/oci.tar" 2>&1); rc=$?
+is "$rc" 2 "local path without a transport is a usage error"
+like "$out" "name it as oci:" "the error suggests the transports"
+
 "$GUARD" scan image --help >/dev/null; rc=$?
 is "$rc" 0 "help"
 "$GUARD" scan image >/dev/null 2>&1; rc=$?

@@ -56,6 +56,22 @@ findings token.json >got.json
 is "$(cmp -s want.json got.json && echo same)" same "token registry: identical findings"
 [ "$rc" = 1 ] || sed 's/^/# /' token.err
 
+# Docker media types (v2s2) and a multi-platform index from the registry.
+testbed_push "oci:$O:1" "$TB_PLAIN/test/app:v2s2" --format v2s2 || exit 1
+"$GUARD" scan image --format json --insecure-registry "$TB_PLAIN" "docker://$TB_PLAIN/test/app:v2s2" >v2s2.json 2>v2s2.err; rc=$?
+is "$rc" 1 "Docker v2s2 manifest: findings"
+findings v2s2.json >got.json
+is "$(cmp -s want.json got.json && echo same)" same "Docker v2s2 manifest: identical findings"
+
+testbed_index multi || exit 1
+testbed_push multi "$TB_PLAIN/test/multi:1" || exit 1
+"$GUARD" scan image --format json --insecure-registry "$TB_PLAIN" "$TB_PLAIN/test/multi:1" >multi.json 2>multi.err; rc=$?
+is "$rc" 0 "index from the registry without secrets is clean"
+[ "$rc" = 0 ] || sed "s/^/# /" multi.err
+is "$(jq '.summary.problems' multi.json)" 0 "index from the registry has no problems"
+"$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" >/dev/null 2>&1; rc=$?
+is "$rc" 4 "platform missing from the index exits 4"
+
 # Corrupt a layer in the plain registry's storage: the digest check fails.
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")
 L1=$(jq -r '.layers[0].digest | ltrimstr("sha256:")' "$MAN")

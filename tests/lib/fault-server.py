@@ -5,7 +5,8 @@ The first path component after /v2/ picks the behaviour; the manifest it
 serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
 
   ok              200 with a correct Docker-Content-Digest
-  retry429        first request 429 with Retry-After: 1, then like ok
+  retry429        first request 429 with Retry-After: 1, then like ok; tag 2
+                  always gets 429
   retry503        first two requests 503 with a plain-text body, then like ok
   always503       503 with an HTML body, every time
   stall           sleeps FAULT_STALL_SECONDS (default 30) before responding
@@ -25,6 +26,8 @@ serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
   huge            200 with a 5 MiB body and no digest header
   index           an OCI index whose children are an attestation (unknown/unknown),
                   linux/arm64 without a variant and linux/amd64
+  slow            like ok after 0.2 s; logs "inflight max=N", the most requests
+                  it has served at the same time
   anything else   served like ok (the redirect target uses this)
 
 /token answers {"access_token": "fault-token", "expires_in": 120} and logs its
@@ -64,6 +67,7 @@ STALL = float(os.environ.get("FAULT_STALL_SECONDS", "30"))
 
 counts = {}
 counts_lock = threading.Lock()
+inflight = {"now": 0, "max": 0}
 
 
 def count(key):
@@ -118,7 +122,8 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     def handle_manifest(self, scenario, rest):
         host = self.headers.get("Host", "")
-        if scenario == "retry429" and count(scenario) == 1:
+        if scenario == "retry429" and (count(scenario) == 1 or rest.endswith(":2")
+                                       or rest.endswith("/2")):
             self.reply(429, b"Too Many Requests (HAP429).\n", [("Retry-After", "1")])
         elif scenario == "retry503" and count(scenario) <= 2:
             self.reply(503, b"Service Unavailable\n", [("Content-Type", "text/plain")])
@@ -143,6 +148,16 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif scenario == "error400":
             self.reply(400, b'{"errors":[{"code":"MANIFEST_INVALID","message":"manifest invalid"}]}',
                        [("Content-Type", "application/json")])
+        elif scenario == "slow":
+            with counts_lock:
+                inflight["now"] += 1
+                inflight["max"] = max(inflight["max"], inflight["now"])
+            time.sleep(0.2)
+            with counts_lock:
+                inflight["now"] -= 1
+                sys.stderr.write("inflight max=%d\n" % inflight["max"])
+                sys.stderr.flush()
+            self.manifest()
         elif scenario == "huge":
             self.manifest(digest=None, body=b" " * (5 << 20))
         elif scenario == "index":

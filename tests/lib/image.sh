@@ -69,3 +69,27 @@ image_zstd_layer() {
 	image_retag "$1" "$2" "$1/man.json"
 	rm -f "$1/man.json"
 }
+
+# image_append_layer LAYOUT TAG TARFILE CREATED_BY: adds TARFILE (a plain
+# tar, stored gzip-compressed) as the top layer of TAG, with its diff_id and
+# history entry, for layers that umoci does not write (opaque folders).
+image_append_layer() {
+	_man=$(image_blob "$1" "$(image_manifest_digest "$1" "$2")")
+	_cfg=$(image_blob "$1" "$(jq -r '.config.digest' "$_man")")
+	_diff=sha256:$(sha256sum "$3" | cut -d' ' -f1)
+	gzip -nc "$3" >"$1/layer.gz"
+	_blob=$(image_put_blob "$1" "$1/layer.gz")
+	_bsize=$(stat -c %s "$1/layer.gz")
+	rm -f "$1/layer.gz"
+	jq --arg d "$_diff" --arg c "$4" '.rootfs.diff_ids += [$d] | .history += [{created_by: $c}]' \
+		"$_cfg" >"$1/config.json"
+	_newcfg=$(image_put_blob "$1" "$1/config.json")
+	_csize=$(stat -c %s "$1/config.json")
+	rm -f "$1/config.json"
+	jq --arg c "$_newcfg" --argjson cs "$_csize" --arg b "$_blob" --argjson bs "$_bsize" \
+		'.config.digest = $c | .config.size = $cs |
+		 .layers += [{mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: $b, size: $bs}]' \
+		"$_man" >"$1/man.json"
+	image_retag "$1" "$2" "$1/man.json"
+	rm -f "$1/man.json"
+}

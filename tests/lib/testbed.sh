@@ -299,7 +299,7 @@ testbed_index() {
 	export TB_IMAGE TB_INDEX_DIGEST TB_AMD64_DIGEST TB_ARM64_DIGEST
 }
 
-# Prints the kind (plain, tls, token) of the registry at host:port.
+# Prints the kind (plain, tls, token, fault) of the registry at host:port.
 testbed_kind() {
 	cat "$TB_DIR/kind/$1" 2>/dev/null || echo unknown
 }

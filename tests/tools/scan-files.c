@@ -1,6 +1,6 @@
 /* Scans files and folders with the secret engine and prints one line per
  * finding: "path:line:column-end_column rule severity preview fingerprint".
- * Used by the engine tests and by bench/scan until a scan command exists.
+ * Used by the engine tests and by bench/scan.
  *
  *   scan-files [-j THREADS] [-m MAX_FILE_SIZE] [-s STOPWORD]... [-d RULE]...
  *              [-x SKIP_GLOB]... [-q] PATH...
@@ -104,8 +104,8 @@ static int print_finding(const struct guard_finding *f, void *ctx, struct guard_
 	return 0;
 }
 
-/* Reads at most max bytes plus one, so that the engine sees a file that is
- * larger than its limit, into a buffer that each worker reuses. */
+/* Reads at most max bytes plus one into a buffer that each worker reuses.
+ * The extra byte tells the engine that the file is larger than its limit. */
 static int read_capped(const char *path, size_t max, char **buf, size_t *cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -286,7 +286,11 @@ int main(int argc, char **argv)
 		(unsigned long long)sh.stats.files_ignored,
 		(unsigned long long)sh.stats.findings_allowed, sh.findings);
 
-	status = sh.failed ? 3 : sh.findings ? 1 : 0;
+	status = 0;
+	if (sh.findings)
+		status = 1;
+	if (sh.failed)
+		status = 3;
 	guard_scanner_free(sh.scanner);
 	guard_config_release(&config);
 	for (size_t i = 0; i < sh.jobs.count; i++)

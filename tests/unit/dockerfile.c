@@ -66,8 +66,8 @@ static char *plan_summary(const struct guard_dockerfile *df)
 	return guard_buf_detach(&buf, NULL);
 }
 
-/* Applies FAKE to every image and returns the new text. */
-static char *apply_fake(const struct guard_dockerfile *df)
+/* Applies digest to every image and returns the new text. */
+static char *apply_digest(const struct guard_dockerfile *df, const char *digest)
 {
 	const char **digests = calloc(df->image_count + 1, sizeof(*digests));
 	struct guard_error err = GUARD_ERROR_INIT;
@@ -75,13 +75,50 @@ static char *apply_fake(const struct guard_dockerfile *df)
 	size_t len;
 
 	for (size_t i = 0; i < df->image_count; i++)
-		digests[i] = FAKE;
+		digests[i] = digest;
 	if (guard_dockerfile_apply(df, digests, &out, &len, &err) < 0) {
 		printf("# apply: %s\n", err.message);
 		out = NULL;
 	}
 	free(digests);
 	return out;
+}
+
+static char *apply_fake(const struct guard_dockerfile *df)
+{
+	return apply_digest(df, FAKE);
+}
+
+static size_t count_action(const struct guard_dockerfile *df, enum guard_dockerfile_action action)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < df->image_count; i++)
+		n += df->images[i].action == action;
+	return n;
+}
+
+/* Pins with a well-formed digest, parses the result again and checks
+ * that every planned pin now reads as pinned. */
+static void check_repin(const struct guard_dockerfile *df, const char *const *args,
+			const char *name)
+{
+	struct guard_dockerfile *again = NULL;
+	struct guard_error err = GUARD_ERROR_INIT;
+	char *out = apply_digest(df, "sha256:" HEX_B);
+	size_t pins = count_action(df, GUARD_DOCKERFILE_PIN);
+
+	if (!out || parse(out, args, &again, &err) < 0) {
+		TAP_OK(0, "%s: pinned text parses (%s)", name, err.message);
+		free(out);
+		return;
+	}
+	TAP_IS_INT(count_action(again, GUARD_DOCKERFILE_PIN), 0, "%s: nothing left to pin", name);
+	TAP_IS_INT(count_action(again, GUARD_DOCKERFILE_PINNED),
+		   count_action(df, GUARD_DOCKERFILE_PINNED) + pins, "%s: every pin reads as pinned",
+		   name);
+	free(out);
+	guard_dockerfile_free(again);
 }
 
 struct pin_case {
@@ -283,7 +320,7 @@ static const struct pin_case pin_cases[] = {
 	{ "build arg override", "ARG BASE=python:3.12\nFROM $BASE\n", args_py313,
 	  "from python:3.13 pin-after", "ARG BASE=python:3.12\nFROM $BASE@" FAKE "\n" },
 	{ "build arg same as default", "ARG BASE=python:3.12\nFROM $BASE\n", args_same,
-	  "from python:3.12 pin-arg", "ARG BASE=python:3.12@" FAKE "\nFROM $BASE\n" },
+	  "from python:3.12 pin-after", "ARG BASE=python:3.12\nFROM $BASE@" FAKE "\n" },
 	{ "build arg fills missing", "ARG TAG\nFROM python:${TAG}\n", args_tag,
 	  "from python:3.10 pin-after", "ARG TAG\nFROM python:${TAG}@" FAKE "\n" },
 	{ "build arg over pinned default", "ARG BASE=python:3.12@sha256:" HEX_A "\nFROM $BASE\n", args_py313,
@@ -339,6 +376,7 @@ static void test_pin_cases(void)
 		TAP_IS_STR(plan, c->plan, "%s: plan", c->name);
 		out = apply_fake(df);
 		TAP_IS_STR(out, c->output ? c->output : c->input, "%s: pinned text", c->name);
+		check_repin(df, c->args ? c->args : no_args, c->name);
 		free(plan);
 		free(out);
 		guard_dockerfile_free(df);
@@ -365,6 +403,10 @@ static const struct error_case error_cases[] = {
 	  "Dockerfile:1: FROM: missing a value on flag '--platform'" },
 	{ "unknown from flag", "FROM --pull=always alpine\n", GUARD_ERR_PARSE,
 	  "Dockerfile:1: FROM: unknown flag '--pull=always'" },
+	{ "copy from without equals", "FROM alpine\nCOPY --from build /a /a\n", GUARD_ERR_PARSE,
+	  "Dockerfile:2: COPY: missing a value on flag '--from'" },
+	{ "onbuild mount without equals", "FROM alpine\nONBUILD RUN --mount true\n", GUARD_ERR_PARSE,
+	  "Dockerfile:2: RUN: missing a value on flag '--mount'" },
 	{ "unknown instruction", "FROM alpine:3\nFORM x\n", GUARD_ERR_PARSE,
 	  "Dockerfile:2: unknown instruction: FORM" },
 	{ "unterminated heredoc", "FROM alpine:3\nRUN <<EOF\necho\nEOF \n", GUARD_ERR_PARSE,
@@ -455,6 +497,14 @@ static void test_positions(void)
 	TAP_IS_INT(img->insert_at, strstr(text, " /a /b") - text, "copy-from insertion offset");
 	TAP_IS_INT(df->instructions[1].line, 3, "instruction line after blank line");
 	guard_dockerfile_free(df);
+
+	df = must_parse("FROM alpine\n\\\nRUN a \\\n  b\n", NULL);
+	if (df) {
+		TAP_IS_INT(df->instructions[1].line, 3, "line of the keyword below a lone escape");
+		TAP_IS_INT(df->instructions[1].end_line, 4, "last line of the continued RUN");
+		TAP_IS_STR(df->instructions[1].text, "RUN a   b", "continued RUN text");
+		guard_dockerfile_free(df);
+	}
 }
 
 static void test_reasons(void)
@@ -462,18 +512,29 @@ static void test_reasons(void)
 	struct {
 		const char *input;
 		const char *reason;
+		const char *const *args;
 	} cases[] = {
 		{ "ARG TAG\nFROM alpine:${TAG}\n", "depends on ARG 'TAG', which has no value" },
 		{ "FROM img-${TARGETARCH}\n", "depends on platform ARG 'TARGETARCH', known only at build time" },
 		{ "FROM --platform=$BUILDPLATFORM x-$BUILDARCH:1\n",
 		  "depends on platform ARG 'BUILDARCH', known only at build time" },
 		{ "FROM scratch\n", "scratch is the empty image" },
+		{ "FROM alpine\nARG TAG=1\nFROM alpine:${TAG}\n",
+		  "depends on 'TAG', which is not an ARG declared before the first FROM" },
+		{ "FROM alpine\nRUN --mount=from=$IMG true\n",
+		  "depends on 'IMG', which is not an ARG or ENV of this stage" },
+		{ "FROM alpine\nCOPY --from=${IMG} / /\n",
+		  "variable expansion is not supported for --from" },
+		{ "FROM alpine\nCOPY --from=3 / /\n", "stage number 3" },
+		{ "ARG BASE=python:3.12@sha256:" HEX_A "\nFROM $BASE\n",
+		  "ARG 'BASE' has a digest in its default; pin the --build-arg value where it is set",
+		  args_py313 },
 		{ "FROM alpine AS base\nFROM base\n", "stage 'base' defined earlier" },
 		{ "FROM ${B:?need}\n", "ARG 'B' has no value and the reference requires one" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct guard_dockerfile *df = must_parse(cases[i].input, NULL);
+		struct guard_dockerfile *df = must_parse(cases[i].input, cases[i].args);
 		const struct guard_dockerfile_image *img;
 
 		if (!df) {
@@ -623,6 +684,16 @@ static void test_directives(void)
 	df = must_parse("# unknown=1\n# escape=`\nFROM alpine\n", NULL);
 	if (df) {
 		TAP_IS_INT(df->escape, '\\', "unknown directive ends the directives");
+		TAP_IS_INT(df->warning_count, 1, "late directive warned");
+		TAP_IS_STR(df->warnings[0],
+			   "Dockerfile:2: '# escape=' is not at the top of the file, so it is a comment; "
+			   "move it above every other line to make it a parser directive",
+			   "late directive warning text");
+		guard_dockerfile_free(df);
+	}
+	df = must_parse("# syntax=docker/dockerfile:1\nFROM alpine\n# a comment\n", NULL);
+	if (df) {
+		TAP_IS_INT(df->warning_count, 0, "directive at the top not warned");
 		guard_dockerfile_free(df);
 	}
 }

@@ -171,7 +171,7 @@ static void test_encoded(struct guard_scanner *scanner)
 				   "-----END RSA PRIVATE KEY-----\n");
 	char *token = fixture_expand("ghp_{a:36}");
 	char *password = fixture_expand("{a:16}");
-	struct guard_buf text = GUARD_BUF_INIT(1 << 20), inner = GUARD_BUF_INIT(4096);
+	struct guard_buf text = GUARD_BUF_INIT(8 << 20), inner = GUARD_BUF_INIT(4096);
 	struct guard_findings list;
 	const struct guard_finding *f;
 
@@ -187,6 +187,58 @@ static void test_encoded(struct guard_scanner *scanner)
 		TAP_IS_INT(f->loc.column, 10, "base64 PEM key: column of the encoded value");
 	}
 	guard_findings_release(&list);
+
+	/* A file that is nothing but base64, without a final newline. */
+	guard_buf_truncate(&text, 0);
+	put_base64(&text, pem);
+	fixture_scan(scanner, "key.b64", text.data, text.len, &list, NULL);
+	f = find_rule(&list, "private-key");
+	TAP_OK(f != NULL && f->loc.line == 1 && f->loc.column == 1,
+	       "base64 run from the first to the last byte");
+	guard_findings_release(&list);
+
+	/* Tokens across the boundaries of the pieces a long base64 run is
+	 * decoded in (1 MiB of base64 each, overlapping by 64 KiB). */
+	{
+		struct guard_buf plain = GUARD_BUF_INIT(4 << 20);
+		static const size_t at[] = { 700000, 737270, 786420, 1474550 };
+		size_t placed = 0;
+
+		while (plain.len < 1600000) {
+			if (placed < GUARD_ARRAY_SIZE(at) && plain.len >= at[placed]) {
+				guard_buf_printf(&plain, NULL, " t=%s ", token);
+				placed++;
+			}
+			guard_buf_puts(&plain, "filler text for a long base64 run\n", NULL);
+		}
+		guard_buf_truncate(&text, 0);
+		put_base64(&text, plain.data);
+		fixture_scan(scanner, "blob.b64", text.data, text.len, &list, NULL);
+		TAP_IS_INT(fixture_count_rule(&list, "github-pat"), 1,
+			   "tokens in a long base64 run: one finding for the same token");
+		guard_findings_release(&list);
+
+		/* Different tokens at the same places are all found. */
+		guard_buf_truncate(&plain, 0);
+		placed = 0;
+		while (plain.len < 1600000) {
+			if (placed < GUARD_ARRAY_SIZE(at) && plain.len >= at[placed]) {
+				char *other = fixture_expand("ghp_{a:36}");
+
+				guard_buf_printf(&plain, NULL, " t=%s ", other);
+				free(other);
+				placed++;
+			}
+			guard_buf_puts(&plain, "filler text for a long base64 run\n", NULL);
+		}
+		guard_buf_truncate(&text, 0);
+		put_base64(&text, plain.data);
+		fixture_scan(scanner, "blob.b64", text.data, text.len, &list, NULL);
+		TAP_IS_INT(fixture_count_rule(&list, "github-pat"), GUARD_ARRAY_SIZE(at),
+			   "tokens in a long base64 run: each found across piece boundaries");
+		guard_findings_release(&list);
+		guard_buf_release(&plain);
+	}
 
 	/* A PEM key with "\n" escapes in a JSON string (service account files). */
 	guard_buf_truncate(&text, 0);
@@ -398,6 +450,24 @@ static void test_binary(struct guard_scanner *scanner)
 	data[GUARD_DECODE_SNIFF_BYTES + 10] = '\0';
 	fixture_scan(scanner, "late-nul.txt", data, size, &list, &stats);
 	TAP_IS_INT(fixture_count_rule(&list, "private-key"), 1, "NUL after the sniffed bytes: text");
+	guard_findings_release(&list);
+
+	/* Big-endian integers have the NUL pattern of UTF-16BE but are not text. */
+	memset(&stats, 0, sizeof(stats));
+	for (size_t i = 0; i + 4 <= size; i += 4) {
+		data[i] = 0;
+		data[i + 1] = (char)(1 + (i / 4) % 200);
+		data[i + 2] = 0;
+		data[i + 3] = (char)(1 + i % 251);
+	}
+	fixture_scan(scanner, "lib.a", data, size, &list, &stats);
+	TAP_IS_INT(stats.files_binary, 1, "integer table: binary, not UTF-16");
+	guard_findings_release(&list);
+
+	memset(&stats, 0, sizeof(stats));
+	fixture_scan(scanner, "empty.txt", NULL, 0, &list, &stats);
+	TAP_IS_INT(list.count, 0, "empty file: nothing reported");
+	TAP_IS_INT(stats.files_scanned, 1, "empty file: counted as scanned");
 	guard_findings_release(&list);
 
 	TAP_OK(guard_scanner_name_is_keystore("a/b/site.PFX"), "keystore name: .PFX");
