@@ -64,6 +64,32 @@ static int collect_fingerprints(struct guard_baseline *baseline, json_t *finding
 	return 0;
 }
 
+/* Turns the results of a SARIF log that guard wrote into baseline entries:
+ * [{"fingerprint": partialFingerprints["guardFingerprint/v1"]}, ...].
+ * Results without that key are skipped. Returns a new array, or NULL. */
+static json_t *sarif_fingerprints(json_t *log)
+{
+	json_t *entries = json_array(), *run, *result;
+	size_t i, j;
+
+	if (!entries)
+		return NULL;
+	json_array_foreach(json_object_get(log, "runs"), i, run) {
+		json_array_foreach(json_object_get(run, "results"), j, result) {
+			json_t *fingerprint = json_object_get(json_object_get(result, "partialFingerprints"),
+							      "guardFingerprint/v1");
+
+			if (!json_is_string(fingerprint))
+				continue;
+			if (json_array_append_new(entries, json_pack("{sO}", "fingerprint", fingerprint)) < 0) {
+				json_decref(entries);
+				return NULL;
+			}
+		}
+	}
+	return entries;
+}
+
 int guard_baseline_load(struct guard_baseline *baseline, const char *path,
 			struct guard_error *err)
 {
@@ -83,17 +109,21 @@ int guard_baseline_load(struct guard_baseline *baseline, const char *path,
 		goto done;
 	}
 	findings = json_object_get(root, "findings");
+	if (!findings && json_is_array(json_object_get(root, "runs")))
+		findings = sarif_fingerprints(root);
+	else
+		json_incref(findings);
 	if (!json_is_array(findings)) {
+		json_decref(findings);
 		guard_error_set(err, GUARD_ERR_PARSE,
-				"invalid baseline '%s': expected an object with a \"findings\" array",
+				"invalid baseline '%s': expected an object with a \"findings\" array, or a SARIF log",
 				path);
 		goto done;
 	}
-	if (collect_fingerprints(baseline, findings, path, err) < 0) {
+	rc = collect_fingerprints(baseline, findings, path, err);
+	json_decref(findings);
+	if (rc < 0)
 		guard_baseline_release(baseline);
-		goto done;
-	}
-	rc = 0;
 done:
 	json_decref(root);
 	free(data);

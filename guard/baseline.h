@@ -1,6 +1,7 @@
 /* Baselines: a JSON file of fingerprints of findings that a team accepted,
  * so that a scan reports only what is new. A guard JSON report is also a
- * valid baseline, because both list findings[].fingerprint. */
+ * valid baseline, because both list findings[].fingerprint, and so is a
+ * SARIF log that guard wrote (partialFingerprints["guardFingerprint/v1"]). */
 #ifndef GUARD_BASELINE_H
 #define GUARD_BASELINE_H
 
@@ -22,7 +23,7 @@ void guard_baseline_init(struct guard_baseline *baseline);
 void guard_baseline_release(struct guard_baseline *baseline);
 
 /* Reads path: an object whose "findings" array contains objects with a
- * "fingerprint" string. Other members are ignored. A missing file is a
+ * "fingerprint" string, or a SARIF log. Other members are ignored. A missing file is a
  * GUARD_ERR_IO error, a malformed one GUARD_ERR_PARSE. */
 int guard_baseline_load(struct guard_baseline *baseline, const char *path,
 			struct guard_error *err);

@@ -58,8 +58,9 @@ static json_t *text_object(struct sarif_builder *b, const char *text)
 	return object;
 }
 
-/* GitHub sorts alerts by security-severity: 9.0 and up is critical, 7.0
- * high, 4.0 medium, below that low. */
+/* GitHub's "SARIF support for code scanning" page maps security-severity
+ * above 9.0 to critical, 7.0 to 8.9 to high, 4.0 to 6.9 to medium and 3.9
+ * or less to low. */
 static const char *security_severity(enum guard_severity severity)
 {
 	switch (severity) {

@@ -84,7 +84,7 @@ static bool same_group(const struct guard_finding *a, const struct guard_finding
 	return same_string(a->loc.path, b->loc.path) && same_string(a->loc.origin, b->loc.origin) &&
 	       same_string(a->loc.commit, b->loc.commit) && same_string(a->loc.image, b->loc.image) &&
 	       same_string(a->loc.platform, b->loc.platform) &&
-	       same_string(a->loc.layer, b->loc.layer);
+	       same_string(a->loc.layer, b->loc.layer) && a->loc.layer_index == b->loc.layer_index;
 }
 
 static void write_group_header(struct text_writer *w, const struct guard_finding *f)
@@ -97,7 +97,7 @@ static void write_group_header(struct text_writer *w, const struct guard_finding
 		put_safe(w, f->loc.commit);
 		put_raw(w, ")");
 	}
-	if (f->loc.image || f->loc.layer) {
+	if (f->loc.image || f->loc.layer || f->loc.layer_index > 0) {
 		put_raw(w, " (");
 		if (f->loc.image) {
 			put_raw(w, "image ");
@@ -114,6 +114,10 @@ static void write_group_header(struct text_writer *w, const struct guard_finding
 				put_raw(w, number);
 			}
 			put_safe(w, f->loc.layer);
+		} else if (f->loc.layer_index > 0) {
+			snprintf(number, sizeof(number), "%slayer %d", f->loc.image ? ", " : "",
+				 f->loc.layer_index);
+			put_raw(w, number);
 		}
 		put_raw(w, ")");
 	}

@@ -34,6 +34,12 @@ is "$(jq -r '[.findings[].rule] | join(",")' "$TMP/partial-out.json")" aws-acces
 "$FIXTURE" --baseline "$TMP/report.json" >/dev/null 2>&1
 is "$?" 0 "a JSON report works as a baseline"
 
+# So is a SARIF report.
+"$FIXTURE" --format sarif --output "$TMP/report.sarif" 2>/dev/null
+"$FIXTURE" --baseline "$TMP/report.sarif" >/dev/null 2>"$TMP/sarif-err"
+is "$?" 0 "a SARIF report works as a baseline"
+like "$(cat "$TMP/sarif-err")" '10 baselined; 0 findings$' "SARIF baseline covers every finding"
+
 # Rewriting the baseline while one is in use keeps the old entries.
 "$FIXTURE" --baseline "$TMP/partial.json" --write-baseline "$TMP/rewritten.json" >/dev/null 2>&1
 is "$(jq '.findings | length' "$TMP/rewritten.json")" 10 "rewritten baseline keeps baselined findings"
@@ -46,6 +52,11 @@ printf '{"findings": [{"rule": "x"}]}' >"$TMP/bad.json"
 "$FIXTURE" --baseline "$TMP/bad.json" >/dev/null 2>"$TMP/bad-err"
 is "$?" 3 "baseline entry without a fingerprint: exit 3"
 like "$(cat "$TMP/bad-err")" 'findings\[0\] has no "fingerprint" string' "bad entry is named"
+
+printf '{"runs": "x"}' >"$TMP/neither.json"
+"$FIXTURE" --baseline "$TMP/neither.json" >/dev/null 2>"$TMP/neither-err"
+is "$?" 3 "baseline without findings or runs: exit 3"
+like "$(cat "$TMP/neither-err")" 'expected an object with a "findings" array, or a SARIF log' "wrong shape is named"
 
 printf 'not json' >"$TMP/garbage.json"
 "$FIXTURE" --baseline "$TMP/garbage.json" >/dev/null 2>"$TMP/garbage-err"
