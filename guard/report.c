@@ -408,6 +408,12 @@ int guard_report_redact_step(const struct guard_location *loc, size_t max, struc
 	return rc;
 }
 
+int guard_report_redact_text(const char *text, size_t max, struct guard_buf *out,
+			     struct guard_error *err)
+{
+	return redact_words(text, max, out, err);
+}
+
 bool guard_report_step_contains_secret(const struct guard_location *loc)
 {
 	return loc->origin && strcmp(loc->origin, "history") == 0;

@@ -81,6 +81,11 @@ bool guard_report_step_contains_secret(const struct guard_location *loc);
  * digit or a capital letter, becomes "…" as well.
  * NOTE: another secret made only of lowercase letters and punctuation
  * would still show. */
+/* Writes text (a commit subject) with every word that could be a secret
+ * masked, as guard_report_redact_step does for steps without a finding. */
+int guard_report_redact_text(const char *text, size_t max, struct guard_buf *out,
+			     struct guard_error *err);
+
 int guard_report_redact_step(const struct guard_location *loc, size_t max,
 			     struct guard_buf *out, struct guard_error *err);
 

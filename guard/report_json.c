@@ -102,7 +102,16 @@ static json_t *commit_object(struct json_builder *b, const struct guard_location
 	set_string(b, commit, "id", loc->commit);
 	set_optional_string(b, commit, "author", loc->author);
 	set_optional_string(b, commit, "date", loc->date);
-	set_optional_string(b, commit, "subject", loc->subject);
+	if (loc->subject) {
+		struct guard_buf subject = GUARD_BUF_INIT(STEP_REPORT_MAX * 4);
+
+		/* A commit subject can name a secret ("add token ghp_..."). */
+		if (guard_report_redact_text(loc->subject, STEP_REPORT_MAX, &subject, NULL) < 0)
+			b->failed = true;
+		else
+			set_optional_string(b, commit, "subject", subject.data ? subject.data : "");
+		guard_buf_release(&subject);
+	}
 	return commit;
 }
 

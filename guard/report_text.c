@@ -159,9 +159,14 @@ static void write_git_details(struct text_writer *w, const struct guard_location
 		put_raw(w, " on ");
 		put_safe(w, loc->date);
 	}
-	if (loc->subject) {
+	if (loc->subject && w->rc == 0) {
+		struct guard_buf subject = GUARD_BUF_INIT(STEP_DISPLAY_MAX * 4);
+
+		/* A commit subject can name a secret ("add token ghp_..."). */
+		w->rc = guard_report_redact_text(loc->subject, STEP_DISPLAY_MAX, &subject, w->err);
 		put_raw(w, ": ");
-		put_safe(w, loc->subject);
+		put_safe(w, subject.data ? subject.data : "");
+		guard_buf_release(&subject);
 	}
 	put_raw(w, "\n");
 }

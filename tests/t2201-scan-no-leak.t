@@ -42,6 +42,10 @@ git init -q "$repo"
 cp -R "$ctx/." "$repo/"
 git -C "$repo" add -A
 git -C "$repo" commit -q -m "Add the samples"
+# A subject that names a secret is shown redacted.
+printf 'more: %s\n' "$(sed -n 1p "$values")" > "$repo/more.txt"
+git -C "$repo" add more.txt
+git -C "$repo" commit -q -m "Add token $(grep -m1 '^ghp_' "$values" || sed -n 1p "$values")"
 for fmt in text json sarif; do
 	(cd "$repo" && "$GUARD" scan git --format "$fmt") > "$TMP/git.$fmt" 2> "$TMP/git.$fmt.err"
 	is $? 1 "git $fmt: findings exit 1"
