@@ -629,7 +629,8 @@ static int find_shared(struct plan *p)
 		}
 	}
 	free(feeds);
-	qsort(p->shared_names, p->shared_count, sizeof(*p->shared_names), name_compare);
+	if (p->shared_count > 1)
+		qsort(p->shared_names, p->shared_count, sizeof(*p->shared_names), name_compare);
 	return 0;
 }
 
