@@ -53,6 +53,8 @@ struct plan {
 	size_t saved_count;
 	struct arg_site *sites;
 	size_t site_count;
+	char **shared_names;	/* ARGs that feed more than one image, sorted */
+	size_t shared_count;
 	char **platform_users;	/* ARGs used by FROM --platform */
 	size_t platform_user_count;
 	struct work *work;	/* parallel to df->images */
@@ -566,24 +568,81 @@ static int collect(struct plan *p)
 	return 0;
 }
 
-/* True when ARG name feeds a --platform flag or an image other than
- * expanded: its default then cannot carry a digest. */
-static bool shared(const struct plan *p, const char *name, const char *expanded)
+/* One (ARG, image) use, for finding ARGs that feed different images. */
+struct feed {
+	const char *name;
+	const char *expanded;
+};
+
+static int feed_compare(const void *a, const void *b)
+{
+	const struct feed *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->expanded, y->expanded);
+}
+
+static int name_compare(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Images that are or will be skipped get no digest, so their ARGs do not
+ * count as feeding them. */
+static bool gets_digest(const struct plan *p, size_t i)
+{
+	const struct guard_dockerfile_image *img = &p->df->images[i];
+	const struct work *w = &p->work[i];
+
+	return w->expanded && img->action != GUARD_DOCKERFILE_SKIP && !w->x.missing &&
+	       !w->x.platform && !w->x.required && img->expanded[0] != '\0';
+}
+
+/* Fills p->shared_names (sorted) with every ARG that feeds two different
+ * images. Sorting the uses keeps this O(n log n) for large files. */
+static int find_shared(struct plan *p)
+{
+	struct feed *feeds;
+	size_t n = 0, total = 0;
+
+	for (size_t i = 0; i < p->df->image_count; i++)
+		total += gets_digest(p, i) ? p->work[i].x.dep_count : 0;
+	feeds = calloc(total + 1, sizeof(*feeds));
+	if (!feeds)
+		return guard_error_oom(p->err);
+	for (size_t i = 0; i < p->df->image_count; i++) {
+		for (size_t d = 0; gets_digest(p, i) && d < p->work[i].x.dep_count; d++)
+			feeds[n++] = (struct feed){ p->work[i].x.deps[d], p->df->images[i].expanded };
+	}
+	qsort(feeds, n, sizeof(*feeds), feed_compare);
+	for (size_t i = 1; i < n; i++) {
+		bool same_name = strcmp(feeds[i].name, feeds[i - 1].name) == 0;
+		size_t last = p->shared_count;
+
+		if (!same_name || strcmp(feeds[i].expanded, feeds[i - 1].expanded) == 0)
+			continue;
+		if (last > 0 && strcmp(p->shared_names[last - 1], feeds[i].name) == 0)
+			continue;
+		if (df_names_add(&p->shared_names, &p->shared_count, feeds[i].name, p->err) < 0) {
+			free(feeds);
+			return -1;
+		}
+	}
+	free(feeds);
+	if (p->shared_count > 1)
+		qsort(p->shared_names, p->shared_count, sizeof(*p->shared_names), name_compare);
+	return 0;
+}
+
+/* True when ARG name feeds a --platform flag or more than one image: its
+ * default then cannot carry a digest. */
+static bool shared(const struct plan *p, const char *name)
 {
 	if (df_names_has(p->platform_users, p->platform_user_count, name))
 		return true;
-	for (size_t i = 0; i < p->df->image_count; i++) {
-		const struct guard_dockerfile_image *img = &p->df->images[i];
-		const struct work *w = &p->work[i];
-
-		/* Images that are or will be skipped get no digest. */
-		if (!w->expanded || img->action == GUARD_DOCKERFILE_SKIP || w->x.missing ||
-		    w->x.platform || w->x.required || img->expanded[0] == '\0')
-			continue;
-		if (df_names_has(w->x.deps, w->x.dep_count, name) && strcmp(img->expanded, expanded) != 0)
-			return true;
-	}
-	return false;
+	return p->shared_count &&
+	       bsearch(&name, p->shared_names, p->shared_count, sizeof(*p->shared_names),
+		       name_compare) != NULL;
 }
 
 static const struct arg_site *owner_of(const struct plan *p, size_t offset)
@@ -613,7 +672,7 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 		img->insert_at = last + 1;
 		return 0;
 	}
-	if (single && owner && !owner->is_env && !override && !shared(p, owner->name, img->expanded)) {
+	if (single && owner && !owner->is_env && !override && !shared(p, owner->name)) {
 		img->site = GUARD_DOCKERFILE_SITE_ARG_DEFAULT;
 		img->insert_at = last + 1;
 		return 0;
@@ -630,7 +689,7 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 				"the digest is for the --build-arg value of ARG '%s'; a build "
 				"without that --build-arg gets the same image", override);
 	for (size_t d = 0; d < w->x.dep_count; d++) {
-		if (shared(p, w->x.deps[d], img->expanded))
+		if (shared(p, w->x.deps[d]))
 			return set_text(&img->warning, p->err,
 					"'%s' also feeds another reference, so the digest goes after "
 					"the reference and changing its value needs a new pin",
@@ -719,30 +778,45 @@ static int decide(struct plan *p, size_t i)
 	return 0;
 }
 
+static int site_compare(const void *a, const void *b)
+{
+	const struct guard_dockerfile_image *x = *(const struct guard_dockerfile_image *const *)a;
+	const struct guard_dockerfile_image *y = *(const struct guard_dockerfile_image *const *)b;
+
+	if (x->insert_at != y->insert_at)
+		return x->insert_at < y->insert_at ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
 /* Marks the second and later users of one insertion site. */
 static int dedupe(struct plan *p)
 {
 	struct guard_dockerfile *df = p->df;
+	struct guard_dockerfile_image **pins = calloc(df->image_count + 1, sizeof(*pins));
+	size_t n = 0;
 
+	if (!pins)
+		return guard_error_oom(p->err);
 	for (size_t i = 0; i < df->image_count; i++) {
-		struct guard_dockerfile_image *img = &df->images[i];
-
-		if (img->action != GUARD_DOCKERFILE_PIN)
-			continue;
-		for (size_t j = 0; j < i; j++) {
-			const struct guard_dockerfile_image *prev = &df->images[j];
-
-			if (prev->action != GUARD_DOCKERFILE_PIN || prev->duplicate ||
-			    prev->insert_at != img->insert_at)
-				continue;
-			if (strcmp(prev->expanded, img->expanded) != 0 || prev->add_latest != img->add_latest)
-				return guard_error_set(p->err, GUARD_ERR_INTERNAL,
-						       "%s:%u: two references plan different digests "
-						       "at byte %zu", df->path, img->line, img->insert_at);
-			img->duplicate = true;
-			break;
-		}
+		if (df->images[i].action == GUARD_DOCKERFILE_PIN)
+			pins[n++] = &df->images[i];
 	}
+	qsort(pins, n, sizeof(*pins), site_compare);
+	for (size_t i = 1; i < n; i++) {
+		struct guard_dockerfile_image *img = pins[i];
+		const struct guard_dockerfile_image *first = pins[i - 1];
+
+		if (first->insert_at != img->insert_at)
+			continue;
+		if (strcmp(first->expanded, img->expanded) != 0 || first->add_latest != img->add_latest) {
+			free(pins);
+			return guard_error_set(p->err, GUARD_ERR_INTERNAL,
+					       "%s:%u: two references plan different digests at byte %zu",
+					       df->path, img->line, img->insert_at);
+		}
+		img->duplicate = true;
+	}
+	free(pins);
 	return 0;
 }
 
@@ -752,7 +826,7 @@ int df_plan(struct guard_dockerfile *df, const struct guard_dockerfile_options *
 	struct plan p = { .df = df, .opts = opts, .err = err };
 	int rc = -1;
 
-	if (collect(&p) < 0)
+	if (collect(&p) < 0 || find_shared(&p) < 0)
 		goto done;
 	for (size_t i = 0; i < df->image_count; i++) {
 		if (decide(&p, i) < 0)
@@ -769,6 +843,7 @@ done:
 		free(p.sites[i].name);
 	free(p.sites);
 	df_names_free(p.platform_users, p.platform_user_count);
+	df_names_free(p.shared_names, p.shared_count);
 	for (size_t i = 0; i < df->image_count; i++)
 		df_expansion_release(&p.work[i].x);
 	free(p.work);
