@@ -451,8 +451,8 @@ int guard_git_exclude(struct guard_git *git, const git_oid *oid, struct guard_er
 	return add_start(git, oid, true, err);
 }
 
-/* Adds the commit each ref matching glob points to; refs that do not lead
- * to a commit (a tag of a tree, a dangling ref) are skipped. */
+/* Adds the commit that each ref matching glob points to. Refs that do not
+ * lead to a commit (a tag of a tree, a dangling ref) are skipped. */
 static int add_refs(struct guard_git *git, const char *glob, bool exclude, struct guard_error *err)
 {
 	git_reference_iterator *iter = NULL;
@@ -567,7 +567,7 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 }
 
 /* A binary heap of node indices. newest_first orders by descending commit
- * time (the walk), otherwise by ascending time (the topological sort); the
+ * time (the walk), otherwise by ascending time (the topological sort). The
  * node index breaks ties so that the order is stable. */
 struct date_queue {
 	uint32_t *items;
@@ -815,8 +815,8 @@ static int push_ancestor(struct guard_git *git, const git_oid *oid, uint32_t pat
 	return 0;
 }
 
-/* What one commit (or the index) is compared with: the first parent's tree
- * through the diff, and the trees of the other parents of a merge. */
+/* The comparison of one commit (or of the index): the changes against the
+ * first parent, and the trees of the other parents of a merge. */
 struct plan_input {
 	uint32_t commit;		/* node index or WALK_NONE */
 	const struct guard_git_changes *changes;
@@ -827,14 +827,14 @@ struct plan_input {
 /* True when another merge parent has exactly this content at path. */
 static int taken_from_other_parent(const struct plan_input *in,
 				   const struct guard_git_change *delta,
-				   bool *taken, struct guard_git *git, uint32_t path,
+				   bool *from_other_parent, struct guard_git *git, uint32_t path,
 				   struct guard_error *err)
 {
 	git_tree_entry *entry;
 	size_t k;
 	int rc;
 
-	*taken = false;
+	*from_other_parent = false;
 	for (k = 0; k < in->other_count; k++) {
 		rc = git_tree_entry_bypath(&entry, in->others[k], delta->path);
 		if (rc == GIT_ENOTFOUND)
@@ -842,14 +842,14 @@ static int taken_from_other_parent(const struct plan_input *in,
 		if (rc < 0)
 			return guard_git_error(err, GUARD_ERR_IO, "reading a merge parent's tree");
 		if (git_oid_equal(git_tree_entry_id(entry), &delta->new_id))
-			*taken = true;
+			*from_other_parent = true;
 		else if (mode_is_blob((uint16_t)git_tree_entry_filemode(entry)) &&
 			 push_ancestor(git, git_tree_entry_id(entry), path, err) < 0)
 			rc = -1;
 		git_tree_entry_free(entry);
 		if (rc < 0)
 			return -1;
-		if (*taken)
+		if (*from_other_parent)
 			return 0;
 	}
 	return 0;
@@ -863,7 +863,7 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 	const struct guard_git_change *delta;
 	struct walk_intro *intro;
 	uint32_t stamp = ++git->diff_stamp;
-	bool taken;
+	bool from_other_parent;
 	int added;
 
 	/* The blobs this commit deletes: a path it adds may be a rename of one. */
@@ -897,9 +897,9 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 		if (delta->status != GIT_DELTA_ADDED && mode_is_blob(delta->old_mode) &&
 		    push_ancestor(git, &delta->old_id, path, err) < 0)
 			return -1;
-		if (taken_from_other_parent(in, delta, &taken, git, path, err) < 0)
+		if (taken_from_other_parent(in, delta, &from_other_parent, git, path, err) < 0)
 			return -1;
-		if (taken) {
+		if (from_other_parent) {
 			git->anc_count = anc_start;
 			continue;
 		}

@@ -78,7 +78,7 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		   const struct guard_git_scan_options *options,
 		   struct guard_scan_result *result, struct guard_error *err);
 
-/* What a scan command passes to guard_git_scan_report. */
+/* Options of guard_git_scan_report, set by each scan command. */
 struct guard_git_report_options {
 	const char *command;		/* "scan git" or "hook pre-push" */
 	const char *target;		/* the ranges or refs, for the report */

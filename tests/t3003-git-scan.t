@@ -78,6 +78,16 @@ is "$(jq -r '.summary.files_binary' "$TMP/scan.json")" 1 "binary blob is counted
 out=$(found main~1..main)
 like "$out" "odd files big.txt 201" "large file found under the default cap"
 
+# An AWS key pair in one file: two findings at the adding commit.
+printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$(fake_aws_key_id)" "$(fake_aws_secret)" \
+	> aws.txt
+git add aws.txt && commit -m "aws keys"
+out=$(found main~1..main)
+is "$out" "aws keys aws.txt 1
+aws keys aws.txt 2" "AWS key pair: both lines found"
+is "$(jq -r '[.findings[].rule] | sort | join(" ")' "$TMP/scan.json")" \
+	"aws-access-key-id aws-secret-access-key" "AWS key pair: both rules"
+
 # Ranges and exclusions.
 git checkout -q -b feature main
 printf 'f = %s\n' "$(fake_github_token)" > feature.txt && git add feature.txt && commit -m "feature secret"
