@@ -166,7 +166,7 @@ static int lookup_commit(struct guard_git *git, const char *hex, git_oid *oid, b
 				       "object id '%s' is a SHA-256 id, which this build of libgit2 "
 				       "cannot read", hex);
 	if (git_oid_fromstr(oid, hex) < 0)
-		return guard_git_error(err, GUARD_ERR_PARSE, "invalid object id");
+		return guard_git_error(err, GUARD_ERR_PARSE, "invalid object id '%s'", hex);
 	if (git_repository_odb(&odb, guard_git_repository(git)) < 0)
 		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
 	rc = git_odb_read_header(&size, &type, odb, oid);
@@ -174,7 +174,7 @@ static int lookup_commit(struct guard_git *git, const char *hex, git_oid *oid, b
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "reading object");
+		return guard_git_error(err, GUARD_ERR_IO, "reading object '%s'", hex);
 	if (type != GIT_OBJECT_COMMIT)
 		return guard_error_set(err, GUARD_ERR_PARSE, "object '%s' is not a commit", hex);
 	*found = true;
@@ -295,8 +295,7 @@ static int select_from_environment(struct guard_git *git, struct push_plan *plan
 	if (!to || !*to)
 		return 0;
 	if (git_revparse_single(&to_obj, guard_git_repository(git), to) < 0) {
-		guard_git_error(err, GUARD_ERR_PARSE, "invalid PRE_COMMIT_TO_REF");
-		return guard_error_prefix(err, "'%s'", to);
+		return guard_git_error(err, GUARD_ERR_PARSE, "invalid PRE_COMMIT_TO_REF '%s'", to);
 	}
 	rc = guard_git_select_spec(git, to, err);
 	plan->updates++;

@@ -4,6 +4,7 @@
  * scan needs every commit's parents at hand. */
 #include "source_git.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,15 @@
 
 #define SHALLOW_FILE_MAX (64u * 1024u * 1024u)
 
-int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what)
+int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *fmt, ...)
 {
 	const git_error *last = git_error_last();
+	char what[GUARD_ERROR_MAX / 2];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	return guard_error_set(err, code, "%s: %s", what,
 			       last && last->message ? last->message : "unknown libgit2 error");
 }
@@ -383,8 +389,7 @@ static int node_parse(struct guard_git *git, uint32_t index, struct guard_error 
 		return 0;
 	if (git_commit_lookup(&commit, git->repo, &git->nodes[index].oid) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		guard_git_error(err, GUARD_ERR_IO, "reading commit");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading commit '%s'", hex);
 	}
 	git->nodes[index].time = (int64_t)git_commit_time(commit);
 	git_oid_cpy(&git->nodes[index].tree, git_commit_tree_id(commit));
@@ -415,10 +420,10 @@ static int resolve_commit(struct guard_git *git, const char *rev, git_oid *out, 
 	git_object *obj = NULL, *peeled = NULL;
 
 	if (git_revparse_single(&obj, git->repo, rev) < 0)
-		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision");
+		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision '%s'", rev);
 	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		git_object_free(obj);
-		return guard_git_error(err, GUARD_ERR_USAGE, "revision is not a commit");
+		return guard_git_error(err, GUARD_ERR_USAGE, "revision '%s' is not a commit", rev);
 	}
 	git_oid_cpy(out, git_object_id(peeled));
 	git_object_free(peeled);
@@ -524,20 +529,18 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 
 	if (spec[0] == '^') {
 		if (resolve_commit(git, spec + 1, &from, err) < 0)
-			return guard_error_prefix(err, "'%s'", spec);
+			return -1;
 		return add_start(git, &from, true, err);
 	}
-	if (git_revparse(&rs, git->repo, spec) < 0) {
-		guard_git_error(err, GUARD_ERR_USAGE, "invalid revision");
-		return guard_error_prefix(err, "'%s'", spec);
-	}
+	if (git_revparse(&rs, git->repo, spec) < 0)
+		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision '%s'", spec);
 
 	rc = 0;
 	if (rs.flags & GIT_REVSPEC_SINGLE) {
 		git_object *peeled = NULL;
 
 		if (git_object_peel(&peeled, rs.from, GIT_OBJECT_COMMIT) < 0)
-			rc = guard_git_error(err, GUARD_ERR_USAGE, "revision is not a commit");
+			rc = guard_git_error(err, GUARD_ERR_USAGE, "revision '%s' is not a commit", spec);
 		else
 			rc = add_start(git, git_object_id(peeled), false, err);
 		git_object_free(peeled);
@@ -546,7 +549,8 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 
 		if (git_object_peel(&a, rs.from, GIT_OBJECT_COMMIT) < 0 ||
 		    git_object_peel(&b, rs.to, GIT_OBJECT_COMMIT) < 0) {
-			rc = guard_git_error(err, GUARD_ERR_USAGE, "range end is not a commit");
+			rc = guard_git_error(err, GUARD_ERR_USAGE, "an end of range '%s' is not a commit",
+					     spec);
 		} else {
 			git_oid_cpy(&from, git_object_id(a));
 			git_oid_cpy(&to, git_object_id(b));
@@ -561,9 +565,7 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 	}
 	git_object_free(rs.from);
 	git_object_free(rs.to);
-	if (rc < 0)
-		return guard_error_prefix(err, "'%s'", spec);
-	return 0;
+	return rc;
 }
 
 /* A binary heap of node indices. newest_first orders by descending commit
@@ -935,8 +937,7 @@ static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, stru
 
 	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit '%s'", hex);
 	}
 	return 0;
 }

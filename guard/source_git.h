@@ -94,8 +94,10 @@ struct guard_git_report_options {
 int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_options *ro,
 			  struct guard_error *err);
 
-/* Sets err to "what: <libgit2's last error message>". Returns -1. */
-int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what);
+/* Sets err to the formatted text, ": " and libgit2's last error message.
+ * Returns -1. */
+int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Counters of the last plan and scan. */
 struct guard_git_counts {

@@ -45,8 +45,7 @@ int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, gi
 			*out = NULL;
 		}
 		git_oid_tostr(hex, sizeof(hex), id);
-		guard_git_error(err, GUARD_ERR_IO, "reading tree");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading tree '%s'", hex);
 	}
 	git_odb_object_free(*slot);
 	if (git_odb_object_dup(slot, *out) < 0)

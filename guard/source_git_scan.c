@@ -63,7 +63,7 @@ static void job_fail(struct scan_job *job, const struct guard_error *err)
 {
 	pthread_mutex_lock(&job->lock);
 	if (!job->failed) {
-		job->failed = true;
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
 		guard_error_copy(&job->failure, err);
 	}
 	pthread_mutex_unlock(&job->lock);
@@ -81,7 +81,7 @@ static void job_problem(struct scan_job *job, struct walk_blob *blob, const char
 			job->git->paths[blob->path], cause);
 	pthread_mutex_lock(&job->lock);
 	if (guard_scan_result_problem(job->result, &problem, &err) < 0 && !job->failed) {
-		job->failed = true;
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
 		guard_error_copy(&job->failure, &err);
 	}
 	pthread_mutex_unlock(&job->lock);
@@ -424,8 +424,7 @@ static int commit_info_load(struct guard_git *git, struct commit_info *info, uin
 	commit_info_release(info);
 	git_oid_tostr(info->hex, sizeof(info->hex), &git->nodes[node].oid);
 	if (git_commit_lookup(&commit, git->repo, &git->nodes[node].oid) < 0) {
-		guard_git_error(err, GUARD_ERR_IO, "reading commit");
-		return guard_error_prefix(err, "'%s'", info->hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading commit '%s'", info->hex);
 	}
 	sig = git_commit_author(commit);
 	if (guard_buf_printf(&author, err, "%.1000s <%.1000s>", sig->name ? sig->name : "",

@@ -30,6 +30,11 @@ like "$(jq -r '.findings[0].commit.date' "$TMP/scan.json")" '^2023-11-14T2[0-9]:
 like "$(cat "$TMP/scan.err")" "walked 3 commits, scanned 2 unique blobs" "summary counts commits and blobs"
 if grep -q "$first_token" "$TMP/scan.json" "$TMP/scan.err"; then ok 1 "secret is not printed"; else ok 0 "secret is not printed"; fi
 
+"$GUARD" scan git --write-baseline "$TMP/baseline.json" > /dev/null 2>&1
+ok $(( $? == 0 )) "--write-baseline keeps the findings exit code"
+"$GUARD" scan git --baseline "$TMP/baseline.json" > /dev/null 2>&1
+is $? 0 "--baseline hides the recorded findings"
+
 # The same blob in two files, and on a second branch.
 shared="key = $(fake_github_token)"
 echo "$shared" > one.txt && echo "$shared" > two.txt
