@@ -70,7 +70,7 @@ has_commit() {
 # git_range: prints the revision arguments of guard scan git for the event,
 # one per line, or nothing to scan the whole history. It never returns a
 # range smaller than what the event adds; when the commits it needs are
-# missing from the clone, it fails and says how to fetch them.
+# missing from the clone, it fails and prints how to fetch them.
 git_range() {
 	local event=${GITHUB_EVENT_NAME:-} payload=${GITHUB_EVENT_PATH:-}
 	local before after base head default
@@ -163,7 +163,7 @@ pin_sarif() {
 		runs: [{
 			tool: {driver: {
 				name: "guard", version: $version,
-				informationUri: "https://github.com/guard-dev/guard",
+				informationUri: "https://guard.invalid/",
 				rules: [{
 					id: "unpinned-image",
 					name: "UnpinnedImage",

@@ -29,7 +29,8 @@ static const char scan_image_usage[] =
 	"                           image (repeatable; default: every platform)\n"
 	"  --max-layer-size SIZE    decompressed bytes read per layer (default 8G)\n"
 	"  --max-layer-entries N    entries read per layer or archive (default 1000000)\n"
-	"  --write-baseline FILE    write the fingerprints of the findings to FILE\n";
+	"  --write-baseline FILE    write the fingerprints of the findings to FILE\n"
+	"\n";
 
 enum {
 	OPT_PLATFORM = 1,

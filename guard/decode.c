@@ -5,7 +5,7 @@
 #include "decode.h"
 
 /* Binary data with big-endian or little-endian integers can have the NUL
- * pattern of UTF-16 too; in text, nearly every unit below U+0100 is a
+ * pattern of UTF-16 too. In text, nearly every unit below U+0100 is a
  * printable character or a line break. */
 static bool utf16_units_are_text(const unsigned char *p, size_t n,
 				 enum guard_text_encoding encoding)
@@ -104,8 +104,8 @@ int guard_decode_utf16(const void *data, size_t len, enum guard_text_encoding en
 	const unsigned char *p = data;
 	size_t i = 0;
 
-	/* ASCII text grows by half at most and other text stays within 1.5x, so
-	 * one reservation avoids most regrowth. */
+	/* ASCII halves, most other text keeps its size and only text above
+	 * U+07FF grows (to 1.5 times), so 3/4 of the input fits most text. */
 	if (guard_buf_reserve(out, len / 2 + len / 4 + 4, err) < 0)
 		return -1;
 

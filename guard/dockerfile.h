@@ -195,7 +195,7 @@ void guard_dockerfile_free(struct guard_dockerfile *df);
 
 /* Builds the pinned text: digests[i] ("sha256:<hex>", or NULL to leave the
  * image alone) goes to df->images[i]. A PIN image gets [":latest"] "@"
- * digest inserted at insert_at (once per site); a PINNED image with a
+ * digest inserted at insert_at, once per site. A PINNED image with a
  * digest range gets the range replaced by "@" digest. Every other byte is
  * copied unchanged. *out is NUL-terminated and the caller frees it. Fails
  * with GUARD_ERR_INTERNAL when two edits overlap. */

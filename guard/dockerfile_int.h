@@ -98,6 +98,36 @@ int df_plan(struct guard_dockerfile *df, const struct guard_dockerfile_options *
 void df_position(const struct guard_dockerfile *df, size_t offset, unsigned *line,
 		 unsigned *column);
 
+/* The public struct plus the line table that df_position searches. */
+struct df_full {
+	struct guard_dockerfile pub;
+	size_t *line_starts;
+	size_t *line_ends;	/* end of the content, line ending excluded */
+	size_t line_count;
+	struct df_text *logical;	/* per instruction: its logical line */
+};
+
+struct df_reader {
+	struct df_full *full;
+	struct guard_dockerfile *df;
+	size_t line;		/* index of the next physical line to read */
+	struct guard_error *err;
+};
+
+/* True for the blanks BuildKit splits words on (space, tab, CR, VT, FF). */
+bool df_is_blank(char c);
+
+/* Sets GUARD_ERR_PARSE "path:line: message" for 0-based line_index. */
+int df_parse_error(struct df_reader *rd, size_t line_index, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Parses the logical line t (keyword at 0) that starts on 0-based line
+ * into ins; heredoc bodies are read from the lines after rd->line, and
+ * *end moves to the end of the last terminator. */
+int df_read_instruction(struct df_reader *rd, const struct df_text *t, size_t line,
+			struct guard_dockerfile_instruction *ins, size_t *end);
+void df_instruction_release(struct guard_dockerfile_instruction *ins);
+
 /* The logical line of an instruction, and the index in it of the byte
  * read from offset (the first index at or after it). */
 const struct df_text *df_logical(const struct guard_dockerfile *df, size_t instruction);

@@ -12,7 +12,7 @@
  *   --build-arg, even one equal to its default): after the reference on
  *   its line, with a warning. A build that passes the --build-arg ignores
  *   the default, so a digest there would not pin it. The digest after the
- *   reference pins the build that was described, and the warning tells
+ *   reference pins the build that was described, and the warning states
  *   that a build without the override gets it too. */
 #include "dockerfile_int.h"
 
@@ -189,7 +189,7 @@ static bool is_stage_name(const struct plan *p, const char *name, size_t before)
 	return stage_index(p, name, before) != SIZE_MAX;
 }
 
-/* Starts the scope of a new stage. A stage built on an earlier one sees
+/* Starts the scope of a new stage. A stage built on an earlier one gets
  * the ARG and ENV values declared there, as BuildKit passes them on. */
 static int enter_stage(struct plan *p, size_t base)
 {

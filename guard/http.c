@@ -34,7 +34,7 @@ struct http_settings {
 
 struct http_transfer {
 	struct guard_http *http;
-	struct http_transfer *next;	/* in the pending list */
+	struct http_transfer *next;	/* in the pending or the running list */
 	CURL *easy;
 	struct curl_slist *headers;
 
@@ -74,6 +74,7 @@ struct guard_http {
 	uint64_t request_count;
 	uint64_t jitter_state;		/* xorshift state for backoff jitter */
 	struct http_transfer *pending;	/* queued or waiting for a retry */
+	struct http_transfer *running;	/* added to the multi handle */
 	unsigned active;
 };
 
@@ -240,6 +241,13 @@ void guard_http_free(struct guard_http *http)
 		struct http_transfer *t = http->pending;
 
 		http->pending = t->next;
+		transfer_free(t);
+	}
+	while (http->running) {
+		struct http_transfer *t = http->running;
+
+		http->running = t->next;
+		curl_multi_remove_handle(http->multi, t->easy);
 		transfer_free(t);
 	}
 	if (http->multi)
@@ -786,6 +794,13 @@ static void transfer_finished(struct guard_http *http, struct http_transfer *t, 
 
 	curl_multi_remove_handle(http->multi, t->easy);
 	http->active--;
+	for (struct http_transfer **link = &http->running; *link; link = &(*link)->next) {
+		if (*link == t) {
+			*link = t->next;
+			break;
+		}
+	}
+	t->next = NULL;
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->resp.status);
 	if (result != CURLE_OK)
 		t->resp.status = 0;
@@ -839,8 +854,31 @@ static void start_ready(struct guard_http *http, unsigned max_in_flight, uint64_
 		t->attempts++;
 		http->request_count++;
 		http->active++;
+		t->next = http->running;
+		http->running = t;
 		guard_log_debug("%s %s", t->method, t->url);
 	}
+}
+
+/* Drops every queued and running transfer without calling its callback,
+ * after a failure of the multi handle itself. */
+static int abandon_all(struct guard_http *http, struct guard_error *err)
+{
+	while (http->running) {
+		struct http_transfer *t = http->running;
+
+		http->running = t->next;
+		curl_multi_remove_handle(http->multi, t->easy);
+		transfer_free(t);
+	}
+	while (http->pending) {
+		struct http_transfer *t = http->pending;
+
+		http->pending = t->next;
+		transfer_free(t);
+	}
+	http->active = 0;
+	return guard_error_set(err, GUARD_ERR_INTERNAL, "libcurl multi transfer failed");
 }
 
 int guard_http_run(struct guard_http *http, unsigned max_in_flight, struct guard_error *err)
@@ -855,7 +893,7 @@ int guard_http_run(struct guard_http *http, unsigned max_in_flight, struct guard
 
 		start_ready(http, max_in_flight, &wait_ms);
 		if (curl_multi_perform(http->multi, &running) != CURLM_OK)
-			return guard_error_set(err, GUARD_ERR_INTERNAL, "libcurl multi transfer failed");
+			return abandon_all(http, err);
 		while ((msg = curl_multi_info_read(http->multi, &left)) != NULL) {
 			struct http_transfer *t = NULL;
 

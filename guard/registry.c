@@ -948,10 +948,22 @@ static void job_release(struct job *job)
 	job->display = NULL;
 }
 
-/* Runs every started job to completion. */
+/* Runs every started job to completion. When the run stops early, jobs
+ * still parked on a token fetch or a scheme probe are forgotten here, because
+ * the caller frees them. */
 static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_error *err)
 {
-	return guard_http_run(reg->http, jobs, err);
+	int rc = guard_http_run(reg->http, jobs, err);
+
+	while (reg->fetches) {
+		reg->fetches->waiters = NULL;
+		fetch_release(reg->fetches);
+	}
+	for (struct reg_host *h = reg->hosts; h; h = h->next) {
+		h->scheme_waiters = NULL;
+		h->probing = false;
+	}
+	return rc;
 }
 
 static char *resolve_key(const struct guard_resolve *r)

@@ -103,14 +103,18 @@ static int rule_name(const char *id, struct guard_buf *out)
 	return 0;
 }
 
-static int rule_index(struct sarif_builder *b, const char *id)
+/* Returns the index of rule id in tool.driver.rules; *added is set when
+ * this call added it, so the caller appends its metadata once. */
+static int rule_index(struct sarif_builder *b, const char *id, bool *added)
 {
 	size_t i;
 
+	*added = false;
 	for (i = 0; i < b->rule_count; i++)
 		if (strcmp(b->rule_ids[i], id) == 0)
 			return (int)i;
 	b->rule_ids[b->rule_count] = id;
+	*added = true;
 	return (int)b->rule_count++;
 }
 
@@ -322,7 +326,8 @@ static json_t *result_object(struct sarif_builder *b, const struct guard_finding
 			     json_t *rules)
 {
 	json_t *result = json_object(), *locations = json_array(), *fingerprints = json_object();
-	int index = rule_index(b, f->rule_id);
+	bool added;
+	int index = rule_index(b, f->rule_id, &added);
 
 	if (!result || !locations || !fingerprints) {
 		json_decref(result);
@@ -331,7 +336,7 @@ static json_t *result_object(struct sarif_builder *b, const struct guard_finding
 		b->failed = true;
 		return NULL;
 	}
-	if ((size_t)index + 1 == b->rule_count)
+	if (added)
 		append(b, rules, rule_object(b, f));
 
 	set_string(b, result, "ruleId", f->rule_id);

@@ -293,13 +293,16 @@ static int decode_base64_piece(struct level *lv, const char *s, size_t len, size
 	unsigned char probe[48];
 	size_t n, cap = len / 4 * 3 + 3;
 	char *decoded;
+	bool text;
 
 	if (!looks_like_base64(s, len))
 		return 0;
 
 	/* Decode a little first: most base64 in source trees is binary data. */
 	n = guard_decode_base64(s, len < 64 ? len - len % 4 : 64, probe, sizeof(probe));
-	if (n == SIZE_MAX || n == 0 || !guard_decode_is_text(probe, n))
+	text = n != SIZE_MAX && n > 0 && guard_decode_is_text(probe, n);
+	guard_wipe(probe, sizeof(probe));
+	if (!text)
 		return 0;
 
 	decoded = malloc(cap);
@@ -692,6 +695,10 @@ int guard_scanner_scan(struct guard_scanner *scanner, const struct guard_locatio
 
 	run.stats = stats ? stats : &ignored;
 	run.path = path;
+	if (len == 0) {
+		run.stats->files_scanned++;
+		return 0;
+	}
 	cut = len > scanner->max_file_size;
 	if (cut)
 		len = (size_t)scanner->max_file_size;

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "image_store.h"
+#include "scanner.h"
 
 enum guard_image_entry_kind {
 	GUARD_IMAGE_CONFIG,	/* start of one platform's image: config, platform */
@@ -87,7 +88,7 @@ struct guard_image_options {
 
 #define GUARD_IMAGE_DEFAULT_MAX_LAYER_BYTES (8ULL << 30)
 #define GUARD_IMAGE_DEFAULT_MAX_ENTRIES 1000000ULL
-#define GUARD_IMAGE_DEFAULT_MAX_FILE_BYTES ((size_t)16 << 20)
+#define GUARD_IMAGE_DEFAULT_MAX_FILE_BYTES ((size_t)GUARD_SCAN_DEFAULT_MAX_FILE_SIZE)
 #define GUARD_IMAGE_DEFAULT_MAX_JSON_BYTES ((size_t)4 << 20)
 
 void guard_image_options_init(struct guard_image_options *opts);

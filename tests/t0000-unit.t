@@ -15,6 +15,8 @@ for bin in "$dir"/*; do
 		echo "ok $n - $(basename "$bin")"
 	else
 		echo "not ok $n - $(basename "$bin") (exit $rc)"
+		# prove shows stderr even without -v: name what failed there.
+		printf '%s\n' "$out" | grep -E -A3 '^not ok|ERROR|runtime error' | sed "s|^|$(basename "$bin"): |" >&2
 		status=1
 	fi
 done

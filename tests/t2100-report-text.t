@@ -13,7 +13,7 @@ else
 	sed 's/^/# /' "$TMP/diff" | head -40
 fi
 like "$(cat "$TMP/err")" \
-    '^guard: scanned 42 files \(1\.5 MiB\); skipped 3 binary, 1 too large, 0 unreadable, 5 ignored; 2 allowed, 0 baselined; 9 findings$' \
+    '^guard: scanned 42 files \(1\.5 MiB\); skipped 3 binary, 1 too large, 0 unreadable, 5 ignored; 2 allowed, 0 baselined; 10 findings$' \
     "summary line on stderr"
 unlike "$(cat "$TMP/out")" "$(printf '\033')" "no escape bytes when stdout is a pipe"
 like "$(cat "$TMP/out")" 'docs/odd \\x1b\[31mname\\xe9\.md:3:1' "control bytes in paths are escaped"

@@ -17,7 +17,7 @@ else
 	sed 's/^/# /' "$TMP/diff" | head -40
 fi
 is "$(jq -r .tool.version "$TMP/raw.json")" "$GUARD_VERSION_TEXT" "tool version is guard's"
-is "$(jq '.findings | length' "$TMP/raw.json")" 9 "nine findings"
+is "$(jq '.findings | length' "$TMP/raw.json")" 10 "ten findings"
 is "$(jq -r '.findings[] | select(.rule == "slack-bot-token") | .commit.id' "$TMP/raw.json")" \
     0123456789abcdef0123456789abcdef01234567 "git finding has its commit"
 is "$(jq -r '.findings[] | select(.rule == "stripe-secret-key") | .image.removed' "$TMP/raw.json")" \

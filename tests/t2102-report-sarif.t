@@ -51,6 +51,7 @@ like "$(cat "$TMP/broken.log")" '\.sarif\([0-9,]+\): error GH' "multitool report
 
 run='.runs[0]'
 is "$(jq -r "$run.tool.driver.rules | length" "$TMP/raw.sarif")" 7 "one rule per rule id in the results"
+is "$(jq -r "[$run.tool.driver.rules[].id] | unique | length" "$TMP/raw.sarif")" 7 "rule ids are unique"
 is "$(jq -r "[$run.results[] as \$r | $run.tool.driver.rules[\$r.ruleIndex].id == \$r.ruleId] | all" "$TMP/raw.sarif")" \
     true "every ruleIndex points at its rule"
 is "$(jq -r "$run.results[] | select(.ruleId == \"aws-access-key-id\") | .locations[0].physicalLocation | [.artifactLocation.uri, .artifactLocation.uriBaseId, .region.startLine, .region.startColumn, .region.endColumn] | @tsv" "$TMP/raw.sarif")" \

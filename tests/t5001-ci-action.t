@@ -3,6 +3,7 @@
 # validator, and ci/run.sh, run locally with GITHUB_* variables and event
 # payloads, scans exactly the commits each event adds.
 . "$(dirname "$0")/lib/tap.sh"
+. "$ROOT/tests/lib/report.sh"
 
 NODE_DIR=$ROOT/tests/node_modules
 validator=$NODE_DIR/node_modules/.bin/action-validator
@@ -101,6 +102,33 @@ GUARD_OUTPUT=$TMP/out.sarif bash "$ROOT/ci/run.sh" 2> /dev/null
 is $? 1 "sarif report with findings fails"
 jq -e '.version == "2.1.0" and (.runs[0].results | length) > 0' "$TMP/out.sarif" > /dev/null
 ok $? "sarif report has results"
+
+install_validators
+validate_sarif "$TMP/out.sarif" > "$TMP/sarif-check.txt"
+! grep -q ' error ' "$TMP/sarif-check.txt"
+ok $? "scan-git SARIF passes the SARIF Multitool"
+
+# pin-check: guard pin --check's JSON turned into SARIF by the action.
+printf 'FROM alpine:3.20\nFROM busybox@sha256:%s\n' "$(printf '%064d' 0)" > Dockerfile
+GUARD_RUN=pin-check GUARD_PATH=Dockerfile GUARD_OUTPUT=$TMP/pin.sarif \
+	GITHUB_STEP_SUMMARY=$TMP/pin-summary GITHUB_OUTPUT=$TMP/pin-outputs \
+	bash "$ROOT/ci/run.sh" 2> "$TMP/pin.err"
+is $? 1 "pin-check with an unpinned reference fails"
+is "$(jq '.runs[0].results | length' "$TMP/pin.sarif")" 1 "pin-check reports one unpinned reference"
+is "$(jq -r '.runs[0].results[0].locations[0].physicalLocation.region.startLine' "$TMP/pin.sarif")" 1 \
+	"pin-check result has the line"
+validate_sarif "$TMP/pin.sarif" > "$TMP/pin-check.txt"
+! grep -q ' error ' "$TMP/pin-check.txt"
+ok $? "pin-check SARIF passes the SARIF Multitool"
+grep -q '^findings=1$' "$TMP/pin-outputs"
+ok $? "pin-check counts the unpinned reference"
+rm -f Dockerfile
+
+# Several checks write one report each, named after the check.
+GUARD_RUN="scan-context,scan-git" GUARD_OUTPUT=$TMP/multi.sarif GITHUB_EVENT_NAME=push \
+	GITHUB_EVENT_PATH=$TMP/push.json bash "$ROOT/ci/run.sh" 2> /dev/null
+[ -s "$TMP/multi-scan-context.sarif" ] && [ -s "$TMP/multi-scan-git.sarif" ]
+ok $? "several checks write one report each"
 
 GITHUB_EVENT_NAME=push GITHUB_EVENT_PATH=$TMP/push.json GUARD_RUN=scan-git GUARD_FAIL_ON=none \
 GUARD_OUTPUT=$TMP/none.sarif bash "$ROOT/ci/run.sh" 2> /dev/null

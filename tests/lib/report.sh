@@ -16,6 +16,7 @@ sk_live_ReportFixtureStripeKey0001
 npm_SecretFixtureValue000000000000000000
 ghp_0therF1xtureT0ken11111111111111111111
 Zm9vYmFyU2VjcmV0VmFsdWU1
+ghp_Th1rdF1xtureT0ken2222222222222222222
 lowercasepassphrase'
 
 # install_validators: installs ajv-cli, ajv-formats and the SARIF Multitool

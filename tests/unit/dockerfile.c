@@ -497,6 +497,14 @@ static void test_positions(void)
 	TAP_IS_INT(img->insert_at, strstr(text, " /a /b") - text, "copy-from insertion offset");
 	TAP_IS_INT(df->instructions[1].line, 3, "instruction line after blank line");
 	guard_dockerfile_free(df);
+
+	df = must_parse("FROM alpine\n\\\nRUN a \\\n  b\n", NULL);
+	if (df) {
+		TAP_IS_INT(df->instructions[1].line, 3, "line of the keyword below a lone escape");
+		TAP_IS_INT(df->instructions[1].end_line, 4, "last line of the continued RUN");
+		TAP_IS_STR(df->instructions[1].text, "RUN a   b", "continued RUN text");
+		guard_dockerfile_free(df);
+	}
 }
 
 static void test_reasons(void)

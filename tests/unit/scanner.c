@@ -464,6 +464,12 @@ static void test_binary(struct guard_scanner *scanner)
 	TAP_IS_INT(stats.files_binary, 1, "integer table: binary, not UTF-16");
 	guard_findings_release(&list);
 
+	memset(&stats, 0, sizeof(stats));
+	fixture_scan(scanner, "empty.txt", NULL, 0, &list, &stats);
+	TAP_IS_INT(list.count, 0, "empty file: nothing reported");
+	TAP_IS_INT(stats.files_scanned, 1, "empty file: counted as scanned");
+	guard_findings_release(&list);
+
 	TAP_OK(guard_scanner_name_is_keystore("a/b/site.PFX"), "keystore name: .PFX");
 	TAP_OK(guard_scanner_name_is_keystore("release.keystore"), "keystore name: .keystore");
 	TAP_OK(guard_scanner_name_is_keystore("vault.kdbx"), "keystore name: .kdbx");
