@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes a git fast-import stream of a large history built from source
-trees on this machine: every text file under the given folders is added
-over the first part of the history, each commit also edits one small file,
-and a side branch is merged every 100 commits. A few fake tokens are
+trees on this machine. Every text file under the given folders is added
+over the first 80 % of the history, and each commit also edits one small
+file. A side branch is merged every 100 commits, and a few fake tokens are
 planted so that the scan has findings to report.
 
 usage: git-history.py COMMITS FOLDER... | git fast-import

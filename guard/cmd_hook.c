@@ -150,6 +150,25 @@ static bool is_zero_id(const char *s)
 	return strspn(s, "0") == strlen(s);
 }
 
+/* Replaces the id of an annotated tag (a pushed tag) with the commit it
+ * points to. A tag of a tree or a blob is rejected, so the push is blocked
+ * instead of sending content that was not scanned. */
+static int peel_tag(struct guard_git *git, const char *hex, git_oid *oid, struct guard_error *err)
+{
+	git_object *tag = NULL, *target = NULL;
+
+	if (git_object_lookup(&tag, guard_git_repository(git), oid, GIT_OBJECT_TAG) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "reading tag '%s'", hex);
+	if (git_object_peel(&target, tag, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(tag);
+		return guard_git_error(err, GUARD_ERR_PARSE, "tag '%s' does not point to a commit", hex);
+	}
+	git_oid_cpy(oid, git_object_id(target));
+	git_object_free(target);
+	git_object_free(tag);
+	return 0;
+}
+
 /* Resolves an id git gave us to a local commit. *found is false when the
  * repository does not have it (someone else pushed it). */
 static int lookup_commit(struct guard_git *git, const char *hex, git_oid *oid, bool *found,
@@ -166,7 +185,7 @@ static int lookup_commit(struct guard_git *git, const char *hex, git_oid *oid, b
 				       "object id '%s' is a SHA-256 id, which this build of libgit2 "
 				       "cannot read", hex);
 	if (git_oid_fromstr(oid, hex) < 0)
-		return guard_git_error(err, GUARD_ERR_PARSE, "invalid object id");
+		return guard_git_error(err, GUARD_ERR_PARSE, "invalid object id '%s'", hex);
 	if (git_repository_odb(&odb, guard_git_repository(git)) < 0)
 		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
 	rc = git_odb_read_header(&size, &type, odb, oid);
@@ -174,9 +193,12 @@ static int lookup_commit(struct guard_git *git, const char *hex, git_oid *oid, b
 	if (rc == GIT_ENOTFOUND)
 		return 0;
 	if (rc < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "reading object");
-	if (type != GIT_OBJECT_COMMIT)
-		return guard_error_set(err, GUARD_ERR_PARSE, "object '%s' is not a commit", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading object '%s'", hex);
+	if (type == GIT_OBJECT_TAG && peel_tag(git, hex, oid, err) < 0)
+		return -1;
+	if (type != GIT_OBJECT_COMMIT && type != GIT_OBJECT_TAG)
+		return guard_error_set(err, GUARD_ERR_PARSE, "object '%s' is a %s, not a commit or a tag",
+				       hex, git_object_type2string(type));
 	*found = true;
 	return 0;
 }
@@ -295,8 +317,7 @@ static int select_from_environment(struct guard_git *git, struct push_plan *plan
 	if (!to || !*to)
 		return 0;
 	if (git_revparse_single(&to_obj, guard_git_repository(git), to) < 0) {
-		guard_git_error(err, GUARD_ERR_PARSE, "invalid PRE_COMMIT_TO_REF");
-		return guard_error_prefix(err, "'%s'", to);
+		return guard_git_error(err, GUARD_ERR_PARSE, "invalid PRE_COMMIT_TO_REF '%s'", to);
 	}
 	rc = guard_git_select_spec(git, to, err);
 	plan->updates++;

@@ -4,6 +4,7 @@
  * scan needs every commit's parents at hand. */
 #include "source_git.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +20,15 @@
 
 #define SHALLOW_FILE_MAX (64u * 1024u * 1024u)
 
-int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what)
+int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *fmt, ...)
 {
 	const git_error *last = git_error_last();
+	char what[GUARD_ERROR_MAX / 2];
+	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
 	return guard_error_set(err, code, "%s: %s", what,
 			       last && last->message ? last->message : "unknown libgit2 error");
 }
@@ -383,8 +389,7 @@ static int node_parse(struct guard_git *git, uint32_t index, struct guard_error 
 		return 0;
 	if (git_commit_lookup(&commit, git->repo, &git->nodes[index].oid) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		guard_git_error(err, GUARD_ERR_IO, "reading commit");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading commit '%s'", hex);
 	}
 	git->nodes[index].time = (int64_t)git_commit_time(commit);
 	git_oid_cpy(&git->nodes[index].tree, git_commit_tree_id(commit));
@@ -415,10 +420,10 @@ static int resolve_commit(struct guard_git *git, const char *rev, git_oid *out, 
 	git_object *obj = NULL, *peeled = NULL;
 
 	if (git_revparse_single(&obj, git->repo, rev) < 0)
-		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision");
+		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision '%s'", rev);
 	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		git_object_free(obj);
-		return guard_git_error(err, GUARD_ERR_USAGE, "revision is not a commit");
+		return guard_git_error(err, GUARD_ERR_USAGE, "revision '%s' is not a commit", rev);
 	}
 	git_oid_cpy(out, git_object_id(peeled));
 	git_object_free(peeled);
@@ -451,8 +456,8 @@ int guard_git_exclude(struct guard_git *git, const git_oid *oid, struct guard_er
 	return add_start(git, oid, true, err);
 }
 
-/* Adds the commit each ref matching glob points to; refs that do not lead
- * to a commit (a tag of a tree, a dangling ref) are skipped. */
+/* Adds the commit that each ref matching glob points to. Refs that do not
+ * lead to a commit (a tag of a tree, a dangling ref) are skipped. */
 static int add_refs(struct guard_git *git, const char *glob, bool exclude, struct guard_error *err)
 {
 	git_reference_iterator *iter = NULL;
@@ -524,20 +529,18 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 
 	if (spec[0] == '^') {
 		if (resolve_commit(git, spec + 1, &from, err) < 0)
-			return guard_error_prefix(err, "'%s'", spec);
+			return -1;
 		return add_start(git, &from, true, err);
 	}
-	if (git_revparse(&rs, git->repo, spec) < 0) {
-		guard_git_error(err, GUARD_ERR_USAGE, "invalid revision");
-		return guard_error_prefix(err, "'%s'", spec);
-	}
+	if (git_revparse(&rs, git->repo, spec) < 0)
+		return guard_git_error(err, GUARD_ERR_USAGE, "invalid revision '%s'", spec);
 
 	rc = 0;
 	if (rs.flags & GIT_REVSPEC_SINGLE) {
 		git_object *peeled = NULL;
 
 		if (git_object_peel(&peeled, rs.from, GIT_OBJECT_COMMIT) < 0)
-			rc = guard_git_error(err, GUARD_ERR_USAGE, "revision is not a commit");
+			rc = guard_git_error(err, GUARD_ERR_USAGE, "revision '%s' is not a commit", spec);
 		else
 			rc = add_start(git, git_object_id(peeled), false, err);
 		git_object_free(peeled);
@@ -546,7 +549,8 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 
 		if (git_object_peel(&a, rs.from, GIT_OBJECT_COMMIT) < 0 ||
 		    git_object_peel(&b, rs.to, GIT_OBJECT_COMMIT) < 0) {
-			rc = guard_git_error(err, GUARD_ERR_USAGE, "range end is not a commit");
+			rc = guard_git_error(err, GUARD_ERR_USAGE, "an end of range '%s' is not a commit",
+					     spec);
 		} else {
 			git_oid_cpy(&from, git_object_id(a));
 			git_oid_cpy(&to, git_object_id(b));
@@ -561,13 +565,11 @@ int guard_git_select_spec(struct guard_git *git, const char *spec, struct guard_
 	}
 	git_object_free(rs.from);
 	git_object_free(rs.to);
-	if (rc < 0)
-		return guard_error_prefix(err, "'%s'", spec);
-	return 0;
+	return rc;
 }
 
 /* A binary heap of node indices. newest_first orders by descending commit
- * time (the walk), otherwise by ascending time (the topological sort); the
+ * time (the walk), otherwise by ascending time (the topological sort). The
  * node index breaks ties so that the order is stable. */
 struct date_queue {
 	uint32_t *items;
@@ -815,8 +817,8 @@ static int push_ancestor(struct guard_git *git, const git_oid *oid, uint32_t pat
 	return 0;
 }
 
-/* What one commit (or the index) is compared with: the first parent's tree
- * through the diff, and the trees of the other parents of a merge. */
+/* The comparison of one commit (or of the index): the changes against the
+ * first parent, and the trees of the other parents of a merge. */
 struct plan_input {
 	uint32_t commit;		/* node index or WALK_NONE */
 	const struct guard_git_changes *changes;
@@ -827,14 +829,14 @@ struct plan_input {
 /* True when another merge parent has exactly this content at path. */
 static int taken_from_other_parent(const struct plan_input *in,
 				   const struct guard_git_change *delta,
-				   bool *taken, struct guard_git *git, uint32_t path,
+				   bool *from_other_parent, struct guard_git *git, uint32_t path,
 				   struct guard_error *err)
 {
 	git_tree_entry *entry;
 	size_t k;
 	int rc;
 
-	*taken = false;
+	*from_other_parent = false;
 	for (k = 0; k < in->other_count; k++) {
 		rc = git_tree_entry_bypath(&entry, in->others[k], delta->path);
 		if (rc == GIT_ENOTFOUND)
@@ -842,14 +844,14 @@ static int taken_from_other_parent(const struct plan_input *in,
 		if (rc < 0)
 			return guard_git_error(err, GUARD_ERR_IO, "reading a merge parent's tree");
 		if (git_oid_equal(git_tree_entry_id(entry), &delta->new_id))
-			*taken = true;
+			*from_other_parent = true;
 		else if (mode_is_blob((uint16_t)git_tree_entry_filemode(entry)) &&
 			 push_ancestor(git, git_tree_entry_id(entry), path, err) < 0)
 			rc = -1;
 		git_tree_entry_free(entry);
 		if (rc < 0)
 			return -1;
-		if (*taken)
+		if (*from_other_parent)
 			return 0;
 	}
 	return 0;
@@ -863,7 +865,7 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 	const struct guard_git_change *delta;
 	struct walk_intro *intro;
 	uint32_t stamp = ++git->diff_stamp;
-	bool taken;
+	bool from_other_parent;
 	int added;
 
 	/* The blobs this commit deletes: a path it adds may be a rename of one. */
@@ -897,9 +899,9 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 		if (delta->status != GIT_DELTA_ADDED && mode_is_blob(delta->old_mode) &&
 		    push_ancestor(git, &delta->old_id, path, err) < 0)
 			return -1;
-		if (taken_from_other_parent(in, delta, &taken, git, path, err) < 0)
+		if (taken_from_other_parent(in, delta, &from_other_parent, git, path, err) < 0)
 			return -1;
-		if (taken) {
+		if (from_other_parent) {
 			git->anc_count = anc_start;
 			continue;
 		}
@@ -935,8 +937,7 @@ static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, stru
 
 	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
 		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit '%s'", hex);
 	}
 	return 0;
 }

@@ -78,7 +78,7 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		   const struct guard_git_scan_options *options,
 		   struct guard_scan_result *result, struct guard_error *err);
 
-/* What a scan command passes to guard_git_scan_report. */
+/* Options of guard_git_scan_report, set by each scan command. */
 struct guard_git_report_options {
 	const char *command;		/* "scan git" or "hook pre-push" */
 	const char *target;		/* the ranges or refs, for the report */
@@ -94,8 +94,10 @@ struct guard_git_report_options {
 int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_options *ro,
 			  struct guard_error *err);
 
-/* Sets err to "what: <libgit2's last error message>". Returns -1. */
-int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *what);
+/* Sets err to the formatted text, ": " and libgit2's last error message.
+ * Returns -1. */
+int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Counters of the last plan and scan. */
 struct guard_git_counts {

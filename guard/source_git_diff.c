@@ -1,7 +1,7 @@
 /* Tree-to-tree comparison for the history walk. git_diff_tree_to_tree in
  * libgit2 1.5 visits every entry of both trees, even below subtrees whose
- * ids are equal, which made a 20,000-commit history take minutes; this
- * comparison skips equal subtrees the way git's own tree diff does. */
+ * ids are equal, so a 20,000-commit history took minutes. This comparison
+ * skips equal subtrees the way git's own tree diff does. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +45,7 @@ int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, gi
 			*out = NULL;
 		}
 		git_oid_tostr(hex, sizeof(hex), id);
-		guard_git_error(err, GUARD_ERR_IO, "reading tree");
-		return guard_error_prefix(err, "'%s'", hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading tree '%s'", hex);
 	}
 	git_odb_object_free(*slot);
 	if (git_odb_object_dup(slot, *out) < 0)
@@ -255,7 +254,12 @@ static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_
 		goto bad_new;
 	rc = 0;
 	while (rc == 0 && (has_a || has_b)) {
-		c = !has_a ? 1 : !has_b ? -1 : entry_cmp(&a, &b);
+		if (!has_a)
+			c = 1;
+		else if (!has_b)
+			c = -1;
+		else
+			c = entry_cmp(&a, &b);
 		if (c <= 0)
 			rc = c < 0 ? entry_one_side(dw, &a, false, err) : entry_changed(dw, &a, &b, err);
 		else

@@ -1,6 +1,6 @@
 /* Scanning the planned blobs and reporting their findings per commit and
  * path. Each unique blob is read and scanned once, by a pool of worker
- * threads that each hold one blob in memory at a time; findings are kept
+ * threads that each hold one blob in memory at a time. Findings are kept
  * per blob and then reported for every (commit, path) that introduced it. */
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,7 +19,7 @@
 
 #define JOBS_MAX 8
 
-/* What the workers share. Each worker claims the next blob with an atomic
+/* The state the workers share. Each worker claims the next blob with an atomic
  * counter and writes only that blob's record. */
 struct scan_job {
 	struct guard_git *git;
@@ -63,7 +63,7 @@ static void job_fail(struct scan_job *job, const struct guard_error *err)
 {
 	pthread_mutex_lock(&job->lock);
 	if (!job->failed) {
-		job->failed = true;
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
 		guard_error_copy(&job->failure, err);
 	}
 	pthread_mutex_unlock(&job->lock);
@@ -81,7 +81,7 @@ static void job_problem(struct scan_job *job, struct walk_blob *blob, const char
 			job->git->paths[blob->path], cause);
 	pthread_mutex_lock(&job->lock);
 	if (guard_scan_result_problem(job->result, &problem, &err) < 0 && !job->failed) {
-		job->failed = true;
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
 		guard_error_copy(&job->failure, &err);
 	}
 	pthread_mutex_unlock(&job->lock);
@@ -172,7 +172,12 @@ static unsigned pick_jobs(unsigned requested, size_t count)
 
 	if (!jobs) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = cpus < 1 ? 1 : cpus > JOBS_MAX ? JOBS_MAX : (unsigned)cpus;
+		if (cpus < 1)
+			jobs = 1;
+		else if (cpus > JOBS_MAX)
+			jobs = JOBS_MAX;
+		else
+			jobs = (unsigned)cpus;
 	}
 	if (jobs > count)
 		jobs = count ? (unsigned)count : 1;
@@ -419,8 +424,7 @@ static int commit_info_load(struct guard_git *git, struct commit_info *info, uin
 	commit_info_release(info);
 	git_oid_tostr(info->hex, sizeof(info->hex), &git->nodes[node].oid);
 	if (git_commit_lookup(&commit, git->repo, &git->nodes[node].oid) < 0) {
-		guard_git_error(err, GUARD_ERR_IO, "reading commit");
-		return guard_error_prefix(err, "'%s'", info->hex);
+		return guard_git_error(err, GUARD_ERR_IO, "reading commit '%s'", info->hex);
 	}
 	sig = git_commit_author(commit);
 	if (guard_buf_printf(&author, err, "%.1000s <%.1000s>", sig->name ? sig->name : "",
@@ -485,7 +489,7 @@ static int emit_finding(const struct guard_finding *finding, void *ctx, struct g
 	return ec->fn(&copy, ec->fn_ctx, err);
 }
 
-/* True when a blob this introduction replaces already holds the secret, so
+/* True when a blob this introduction replaces already contains the secret, so
  * the commit did not add it (a merge taking a parent's line, a rename). */
 static bool secret_in_ancestors(const struct guard_git *git, const struct walk_intro *intro,
 				const struct guard_finding *finding)

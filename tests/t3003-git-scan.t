@@ -30,6 +30,11 @@ like "$(jq -r '.findings[0].commit.date' "$TMP/scan.json")" '^2023-11-14T2[0-9]:
 like "$(cat "$TMP/scan.err")" "walked 3 commits, scanned 2 unique blobs" "summary counts commits and blobs"
 if grep -q "$first_token" "$TMP/scan.json" "$TMP/scan.err"; then ok 1 "secret is not printed"; else ok 0 "secret is not printed"; fi
 
+"$GUARD" scan git --write-baseline "$TMP/baseline.json" > /dev/null 2>&1
+ok $(( $? == 0 )) "--write-baseline keeps the findings exit code"
+"$GUARD" scan git --baseline "$TMP/baseline.json" > /dev/null 2>&1
+is $? 0 "--baseline hides the recorded findings"
+
 # The same blob in two files, and on a second branch.
 shared="key = $(fake_github_token)"
 echo "$shared" > one.txt && echo "$shared" > two.txt
@@ -77,6 +82,16 @@ like "$(cat "$TMP/scan.err")" "big.txt" "large blob is named in a warning"
 is "$(jq -r '.summary.files_binary' "$TMP/scan.json")" 1 "binary blob is counted"
 out=$(found main~1..main)
 like "$out" "odd files big.txt 201" "large file found under the default cap"
+
+# An AWS key pair in one file: two findings at the adding commit.
+printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$(fake_aws_key_id)" "$(fake_aws_secret)" \
+	> aws.txt
+git add aws.txt && commit -m "aws keys"
+out=$(found main~1..main)
+is "$out" "aws keys aws.txt 1
+aws keys aws.txt 2" "AWS key pair: both lines found"
+is "$(jq -r '[.findings[].rule] | sort | join(" ")' "$TMP/scan.json")" \
+	"aws-access-key-id aws-secret-access-key" "AWS key pair: both rules"
 
 # Ranges and exclusions.
 git checkout -q -b feature main

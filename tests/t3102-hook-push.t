@@ -73,4 +73,13 @@ echo "redone" > redone.txt && git add redone.txt && commit -m "redone"
 push --force origin clean
 is $? 0 "force push of clean commits passes"
 
+# Annotated tags are peeled to their commit.
+git tag -a -m "release one" v1 main
+push origin v1
+is $? 0 "annotated tag of pushed commits passes"
+git tag -a -m "release two" v2 dirty
+push origin v2
+ok $(( $? == 0 )) "annotated tag of a commit with a secret is blocked"
+like "$(cat "$TMP/push.out")" "dirty.txt" "tag push: the finding is shown"
+
 done_testing
