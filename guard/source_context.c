@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -28,18 +29,34 @@ struct context_walk {
 	struct guard_ignore *ignore;	/* NULL with --all-files or no ignore file */
 	const char *prefix;		/* DIR as given, for the paths of findings */
 	char *dockerfile_rel;		/* the Dockerfile's path in the context, or NULL */
+	int root_fd;			/* the context folder */
 	struct guard_string_list secret_files;	/* context paths flagged by name */
-	size_t name_findings;		/* findings of guard_scanner_check_name so far */
+	struct guard_string_list queue;	/* files to scan, relative to the root */
+
+	/* The workers share the result, the secret file list and next. */
+	pthread_mutex_t lock;
+	size_t next;			/* index of the next queued file to scan */
+	bool failed;			/* a worker failed: the others stop */
+	struct guard_error error;	/* the first worker failure */
 };
 
-/* Wraps the result collector to notice findings that mark a secret file. */
-static int collect_name_finding(const struct guard_finding *finding, void *ctx,
-				struct guard_error *err)
-{
-	struct context_walk *walk = ctx;
+/* What one worker (or the walking thread) adds findings through. */
+struct collector {
+	struct context_walk *walk;
+	size_t count;			/* findings collected through this collector */
+};
 
-	walk->name_findings++;
-	return guard_scan_result_collect(finding, walk->result, err);
+/* Appends a finding to the shared result under the lock. */
+static int collect(const struct guard_finding *finding, void *ctx, struct guard_error *err)
+{
+	struct collector *c = ctx;
+	int rc;
+
+	pthread_mutex_lock(&c->walk->lock);
+	rc = guard_scan_result_collect(finding, c->walk->result, err);
+	pthread_mutex_unlock(&c->walk->lock);
+	c->count++;
+	return rc;
 }
 
 static char *display_path(const struct context_walk *walk, const char *rel)
@@ -57,10 +74,14 @@ static int record_problem(struct context_walk *walk, enum guard_error_code code,
 			  const char *rel, const char *what, int errnum, struct guard_error *err)
 {
 	struct guard_error problem = GUARD_ERROR_INIT;
+	int rc;
 
 	guard_error_set(&problem, code, "cannot %s '%s': %s", what, rel, strerror(errnum));
+	pthread_mutex_lock(&walk->lock);
 	walk->result->stats.files_unreadable++;
-	return guard_scan_result_problem(walk->result, &problem, err);
+	rc = guard_scan_result_problem(walk->result, &problem, err);
+	pthread_mutex_unlock(&walk->lock);
+	return rc;
 }
 
 static bool is_excluded(const struct context_walk *walk, const char *rel, bool is_dir)
@@ -71,34 +92,40 @@ static bool is_excluded(const struct context_walk *walk, const char *rel, bool i
 static int check_name(struct context_walk *walk, const char *rel, const void *data, size_t len,
 		      struct guard_error *err)
 {
+	struct collector names = { walk, 0 };
 	struct guard_location loc = { 0 };
-	size_t before = walk->name_findings;
 	int rc;
 
 	loc.path = display_path(walk, rel);
 	if (!loc.path)
 		return guard_error_oom(err);
 	loc.origin = "context";
-	rc = guard_scanner_check_name(walk->scanner, &loc, data, len, collect_name_finding, walk, err);
+	rc = guard_scanner_check_name(walk->scanner, &loc, data, len, collect, &names, err);
 	free(loc.path);
-	if (rc < 0)
-		return -1;
-	if (walk->name_findings > before)
-		return guard_string_list_add(&walk->secret_files, rel, err);
-	return 0;
+	if (rc < 0 || names.count == 0)
+		return rc;
+
+	/* Remembered for the COPY and ADD checks. */
+	pthread_mutex_lock(&walk->lock);
+	rc = guard_string_list_add(&walk->secret_files, rel, err);
+	pthread_mutex_unlock(&walk->lock);
+	return rc;
 }
 
 /* Maps a file and runs the engine and the file-name checks over it. */
-static int scan_file(struct context_walk *walk, int dirfd, const char *name, const char *rel,
+static int scan_file(struct context_walk *walk, const char *rel, struct guard_scan_stats *stats,
 		     struct guard_error *err)
 {
+	struct collector found = { walk, 0 };
 	struct guard_location loc = { 0 };
 	struct stat st;
 	void *data = NULL;
 	size_t len = 0;
 	int fd, rc;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* The walk never entered a symbolic link, so only the last component
+	 * can have become one since; O_NOFOLLOW rejects that. */
+	fd = openat(walk->root_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return record_problem(walk, GUARD_ERR_IO, rel, "open", errno, err);
 	if (fstat(fd, &st) < 0) {
@@ -126,8 +153,7 @@ static int scan_file(struct context_walk *walk, int dirfd, const char *name, con
 		goto done;
 	}
 	loc.origin = "context";
-	rc = guard_scanner_scan(walk->scanner, &loc, data, len, &walk->result->stats,
-				guard_scan_result_collect, walk->result, err);
+	rc = guard_scanner_scan(walk->scanner, &loc, data, len, stats, collect, &found, err);
 	if (rc == 0)
 		rc = check_name(walk, rel, data, len, err);
 
@@ -136,6 +162,81 @@ done:
 	if (data)
 		munmap(data, len);
 	return rc;
+}
+
+static void add_stats(struct guard_scan_stats *to, const struct guard_scan_stats *from)
+{
+	to->files_scanned += from->files_scanned;
+	to->bytes_scanned += from->bytes_scanned;
+	to->files_binary += from->files_binary;
+	to->files_too_large += from->files_too_large;
+	to->files_unreadable += from->files_unreadable;
+	to->files_ignored += from->files_ignored;
+	to->findings_allowed += from->findings_allowed;
+	to->findings_baselined += from->findings_baselined;
+}
+
+/* Scans queued files until none is left or a worker failed. */
+static void *scan_worker(void *arg)
+{
+	struct context_walk *walk = arg;
+	struct guard_scan_stats stats = { 0 };
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	for (;;) {
+		size_t index;
+
+		pthread_mutex_lock(&walk->lock);
+		index = walk->next++;
+		if (walk->failed || index >= walk->queue.count) {
+			pthread_mutex_unlock(&walk->lock);
+			break;
+		}
+		pthread_mutex_unlock(&walk->lock);
+
+		if (scan_file(walk, walk->queue.items[index], &stats, &err) < 0) {
+			pthread_mutex_lock(&walk->lock);
+			if (!walk->failed)
+				guard_error_copy(&walk->error, &err);
+			walk->failed = true;
+			pthread_mutex_unlock(&walk->lock);
+			break;
+		}
+	}
+
+	pthread_mutex_lock(&walk->lock);
+	add_stats(&walk->result->stats, &stats);
+	pthread_mutex_unlock(&walk->lock);
+	return NULL;
+}
+
+/* Scans the queued files on one thread per CPU (at most 8), since reading
+ * and matching files are independent. */
+static int scan_queue(struct context_walk *walk, struct guard_error *err)
+{
+	pthread_t threads[8];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t wanted = cpus > 0 ? (size_t)cpus : 1, started = 0, i;
+
+	if (wanted > GUARD_ARRAY_SIZE(threads))
+		wanted = GUARD_ARRAY_SIZE(threads);
+	if (wanted > walk->queue.count)
+		wanted = walk->queue.count;
+	for (i = 0; i < wanted; i++) {
+		if (pthread_create(&threads[i], NULL, scan_worker, walk) != 0)
+			break;
+		started++;
+	}
+	if (started == 0 && walk->queue.count > 0)
+		scan_worker(walk);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+
+	if (walk->failed) {
+		guard_error_copy(err, &walk->error);
+		return -1;
+	}
+	return 0;
 }
 
 static int walk_dir(struct context_walk *walk, int dirfd, const char *rel, unsigned depth,
@@ -159,7 +260,7 @@ static int visit_git_dir(struct context_walk *walk, int dirfd, const char *rel,
 		rc = record_problem(walk, GUARD_ERR_IO, rel, "open folder", errno, err);
 	} else {
 		if (fstatat(fd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			rc = scan_file(walk, fd, "config", config_rel, err);
+			rc = guard_string_list_add(&walk->queue, config_rel, err);
 		else
 			rc = check_name(walk, config_rel, NULL, 0, err);
 		close(fd);
@@ -225,7 +326,7 @@ static int visit(struct context_walk *walk, int dirfd, const char *name, const c
 		walk->result->stats.files_ignored++;
 		return 0;
 	}
-	return scan_file(walk, dirfd, name, rel, err);
+	return guard_string_list_add(&walk->queue, rel, err);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -637,6 +738,8 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 	walk.opts = opts;
 	walk.result = result;
 	walk.prefix = opts->dir;
+	walk.root_fd = -1;
+	pthread_mutex_init(&walk.lock, NULL);
 
 	if (stat(opts->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return guard_error_set(err, GUARD_ERR_IO, "cannot scan context '%s': %s", opts->dir,
@@ -667,7 +770,8 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 				     strerror(errno));
 		goto done;
 	}
-	if (walk_dir(&walk, fd, NULL, 0, err) < 0)
+	walk.root_fd = fd;
+	if (walk_dir(&walk, fd, NULL, 0, err) < 0 || scan_queue(&walk, err) < 0)
 		goto done;
 	if (df && check_copies(&walk, df, df_path, err) < 0)
 		goto done;
@@ -679,6 +783,8 @@ done:
 	guard_dockerfile_free(df);
 	guard_ignore_free(walk.ignore);
 	guard_string_list_release(&walk.secret_files);
+	guard_string_list_release(&walk.queue);
+	pthread_mutex_destroy(&walk.lock);
 	free(walk.dockerfile_rel);
 	free(df_path);
 	free(dockerfile);
