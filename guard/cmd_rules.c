@@ -14,9 +14,9 @@ static const char rules_usage[] =
 	"\n"
 	"Lists the secret detection rules: id, severity, description and the\n"
 	"keywords that make a rule look at a file. File rules report a file by\n"
-	"its name alone and have no keywords.\n"
-	"\n"
-	"Options:\n";
+	"its name alone, and source rules report what guard parses (Dockerfile\n"
+	"ENV, ARG and COPY, image Env and build arguments); neither has keywords.\n"
+	"\n";
 
 static void write_keywords(FILE *out, const struct guard_rule *rule)
 {
@@ -26,14 +26,17 @@ static void write_keywords(FILE *out, const struct guard_rule *rule)
 
 static int write_text(FILE *out)
 {
-	size_t count, file_count, width = 0;
+	size_t count, file_count, source_count, width = 0;
 	const struct guard_rule *rules = guard_rules(&count);
 	const struct guard_file_rule *files = guard_file_rules(&file_count);
+	const struct guard_file_rule *sources = guard_source_rules(&source_count);
 
 	for (size_t i = 0; i < count; i++)
 		width = strlen(rules[i].id) > width ? strlen(rules[i].id) : width;
 	for (size_t i = 0; i < file_count; i++)
 		width = strlen(files[i].id) > width ? strlen(files[i].id) : width;
+	for (size_t i = 0; i < source_count; i++)
+		width = strlen(sources[i].id) > width ? strlen(sources[i].id) : width;
 
 	for (size_t i = 0; i < count; i++) {
 		fprintf(out, "%-*s  %-8s  %s\n%-*s  keywords: ", (int)width, rules[i].id,
@@ -45,7 +48,11 @@ static int write_text(FILE *out)
 	for (size_t i = 0; i < file_count; i++)
 		fprintf(out, "%-*s  %-8s  %s\n", (int)width, files[i].id,
 			guard_severity_name(files[i].severity), files[i].description);
-	fprintf(out, "\n%zu content rules, %zu file name rules\n", count, file_count);
+	for (size_t i = 0; i < source_count; i++)
+		fprintf(out, "%-*s  %-8s  %s\n", (int)width, sources[i].id,
+			guard_severity_name(sources[i].severity), sources[i].description);
+	fprintf(out, "\n%zu content rules, %zu file name rules, %zu source rules\n", count,
+		file_count, source_count);
 	return 0;
 }
 
@@ -59,9 +66,10 @@ static json_t *rule_json(const char *id, const char *kind, const char *descripti
 
 static int write_json(FILE *out, struct guard_error *err)
 {
-	size_t count, file_count;
+	size_t count, file_count, source_count;
 	const struct guard_rule *rules = guard_rules(&count);
 	const struct guard_file_rule *files = guard_file_rules(&file_count);
+	const struct guard_file_rule *sources = guard_source_rules(&source_count);
 	json_t *list = json_array();
 	json_t *root;
 	int rc;
@@ -82,6 +90,14 @@ static int write_json(FILE *out, struct guard_error *err)
 	for (size_t i = 0; i < file_count; i++) {
 		if (json_array_append_new(list, rule_json(files[i].id, "file", files[i].description,
 				files[i].severity, files[i].hint, json_array())) < 0) {
+			json_decref(list);
+			return guard_error_oom(err);
+		}
+	}
+	for (size_t i = 0; i < source_count; i++) {
+		if (json_array_append_new(list, rule_json(sources[i].id, "source",
+				sources[i].description, sources[i].severity, sources[i].hint,
+				json_array())) < 0) {
 			json_decref(list);
 			return guard_error_oom(err);
 		}

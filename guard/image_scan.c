@@ -1,4 +1,5 @@
 #include "image_scan.h"
+#include "rules.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,6 @@ struct image_scan {
 	size_t layer_first_range;	/* ranges of the current layer start here */
 	struct guard_string_list reported;	/* rule + name + value hash, per platform */
 };
-
-static const char env_description[] = "Secret-looking ENV variable with a literal value";
-static const char env_hint[] =
-	"Set secrets at run time (--env-file, orchestrator secrets), not with ENV: the value ships in the image config";
-static const char arg_description[] = "Secret-looking build argument recorded in the image";
-static const char arg_hint[] =
-	"Use a BuildKit secret mount (RUN --mount=type=secret) instead of ARG: build argument values stay in the image history";
 
 static void base_location(struct guard_location *loc, const struct guard_image_entry *e,
 			  const char *origin)
@@ -71,11 +65,10 @@ static int report_name_rule(struct image_scan *s, const struct guard_image_entry
 	if (guard_string_list_add(&s->reported, key.data, err) < 0)
 		goto done;
 
-	f.rule_id = rule;
-	f.severity = GUARD_SEVERITY_HIGH;
-	f.description = strcmp(rule, GUARD_RULE_IMAGE_ENV_SECRET) == 0 ? env_description
-									 : arg_description;
-	f.hint = strcmp(rule, GUARD_RULE_IMAGE_ENV_SECRET) == 0 ? env_hint : arg_hint;
+	f.rule_id = guard_source_rule(rule)->id;
+	f.severity = guard_source_rule(rule)->severity;
+	f.description = guard_source_rule(rule)->description;
+	f.hint = guard_source_rule(rule)->hint;
 	f.loc = *loc;
 	f.loc.path = (char *)name;
 	if (guard_finding_set_secret(&f, value, strlen(value), err) < 0 ||

@@ -744,6 +744,39 @@ static const struct guard_file_rule file_rules[] = {
 			      "remote URLs, which may contain credentials." },
 };
 
+static const struct guard_file_rule source_rules[] = {
+	{ "dockerfile-env-secret", "Secret in a Dockerfile ENV value", HIGH,
+	  "Remove the value from the Dockerfile and rotate it. Pass secrets to the build with "
+	  "'RUN --mount=type=secret,id=NAME' and 'docker build --secret id=NAME,...', and to "
+	  "the container at run time through the orchestrator's secret store." },
+	{ "dockerfile-arg-secret", "Secret in a Dockerfile ARG default", HIGH,
+	  "Remove the default and rotate the value. Build arguments are recorded in the image "
+	  "history; use 'RUN --mount=type=secret,id=NAME' with 'docker build --secret' instead." },
+	{ "dockerfile-copy-secret-file", "Dockerfile copies a secret file into the image", HIGH,
+	  "Exclude the file in .dockerignore, or copy only what the image needs. A file copied "
+	  "into a layer stays downloadable even if a later step deletes it." },
+	{ "image-env-secret", "Secret-looking ENV variable with a literal value", HIGH,
+	  "Set secrets at run time (--env-file, orchestrator secrets), not with ENV: the value "
+	  "ships in the image config" },
+	{ "image-build-arg-secret", "Secret-looking build argument recorded in the image", HIGH,
+	  "Use a BuildKit secret mount (RUN --mount=type=secret) instead of ARG: build argument "
+	  "values stay in the image history" },
+};
+
+const struct guard_file_rule *guard_source_rules(size_t *count)
+{
+	*count = GUARD_ARRAY_SIZE(source_rules);
+	return source_rules;
+}
+
+const struct guard_file_rule *guard_source_rule(const char *id)
+{
+	for (size_t i = 0; i < GUARD_ARRAY_SIZE(source_rules); i++)
+		if (strcmp(source_rules[i].id, id) == 0)
+			return &source_rules[i];
+	return &source_rules[0];
+}
+
 const struct guard_file_rule *guard_file_rules(size_t *count)
 {
 	*count = GUARD_ARRAY_SIZE(file_rules);

@@ -65,6 +65,16 @@ struct guard_file_rule {
 
 const struct guard_file_rule *guard_file_rules(size_t *count);
 
+/* Rules that a source reports from what it parses, not from the engine's
+ * patterns: secret-looking ENV and ARG names with literal values in a
+ * Dockerfile or an image, and COPY of a secret file. They share the shape
+ * of file rules. */
+const struct guard_file_rule *guard_source_rules(size_t *count);
+
+/* Returns the source rule with this id; the id must be one of the table's
+ * (a programming error otherwise, so it never returns NULL for them). */
+const struct guard_file_rule *guard_source_rule(const char *id);
+
 /* Returns the file rule that the path (and, for *.pem and *.key, the
  * content, when data is not NULL) matches, or NULL. */
 const struct guard_file_rule *guard_file_rule_match(const char *path, const void *data,

@@ -16,6 +16,7 @@
 #include "dockerfile.h"
 #include "ignore.h"
 #include "log.h"
+#include "rules.h"
 #include "secret_name.h"
 #include "util.h"
 
@@ -454,25 +455,13 @@ static int add_dockerfile_finding(struct context_walk *walk, const struct guard_
 	return guard_scan_result_collect(f, walk->result, err);
 }
 
-static const char env_hint[] =
-	"Remove the value from the Dockerfile and rotate it. Pass secrets to the build with "
-	"'RUN --mount=type=secret,id=NAME' and 'docker build --secret id=NAME,...', and to "
-	"the container at run time through the orchestrator's secret store.";
-
-static const char arg_hint[] =
-	"Remove the default and rotate the value. Build arguments are recorded in the image "
-	"history; use 'RUN --mount=type=secret,id=NAME' with 'docker build --secret' instead.";
-
-static const char copy_hint[] =
-	"Exclude the file in .dockerignore, or copy only what the image needs. A file copied "
-	"into a layer stays downloadable even if a later step deletes it.";
-
 static int report_pair(struct context_walk *walk, const struct guard_dockerfile *df,
 		       const struct guard_dockerfile_instruction *ins,
 		       const struct guard_dockerfile_pair *pair, const char *path,
 		       struct guard_error *err)
 {
 	bool env = strcmp(ins->keyword, "ENV") == 0 || strcmp(ins->trigger, "ENV") == 0;
+	const struct guard_file_rule *rule;
 	struct guard_finding f = { 0 };
 	char message[512];
 
@@ -485,10 +474,11 @@ static int report_pair(struct context_walk *walk, const struct guard_dockerfile 
 		return 0;
 	}
 
-	f.rule_id = env ? "dockerfile-env-secret" : "dockerfile-arg-secret";
-	f.description = env ? "Secret in a Dockerfile ENV value" : "Secret in a Dockerfile ARG default";
-	f.severity = GUARD_SEVERITY_HIGH;
-	f.hint = env ? env_hint : arg_hint;
+	rule = guard_source_rule(env ? "dockerfile-env-secret" : "dockerfile-arg-secret");
+	f.rule_id = rule->id;
+	f.description = rule->description;
+	f.severity = rule->severity;
+	f.hint = rule->hint;
 	if (env)
 		snprintf(message, sizeof(message),
 			 "ENV %s sets a literal value that is baked into the image config and "
@@ -577,6 +567,7 @@ static int report_copy(struct context_walk *walk, const struct guard_dockerfile 
 		       const struct guard_dockerfile_word *word, const char *rel,
 		       const char *path, struct guard_error *err)
 {
+	const struct guard_file_rule *rule = guard_source_rule("dockerfile-copy-secret-file");
 	struct guard_finding f = { 0 };
 	char message[512];
 	const char *keyword = strcmp(ins->keyword, "ONBUILD") == 0 ? ins->trigger : ins->keyword;
@@ -585,10 +576,10 @@ static int report_copy(struct context_walk *walk, const struct guard_dockerfile 
 		walk->result->stats.findings_allowed++;
 		return 0;
 	}
-	f.rule_id = "dockerfile-copy-secret-file";
-	f.description = "Dockerfile copies a secret file into the image";
-	f.severity = GUARD_SEVERITY_HIGH;
-	f.hint = copy_hint;
+	f.rule_id = rule->id;
+	f.description = rule->description;
+	f.severity = rule->severity;
+	f.hint = rule->hint;
 	snprintf(message, sizeof(message), "%s '%s' sends the secret file '%s' into a layer",
 		 keyword, word->value, rel);
 	f.message = message;

@@ -7,7 +7,7 @@ is_rc $? 0 "guard rules exits 0"
 like "$(cat "$TMP/rules.txt")" '^github-pat +critical +GitHub personal access token' \
 	"text lists id, severity and description"
 like "$(cat "$TMP/rules.txt")" 'keywords: ghp_' "text lists the keywords"
-like "$(tail -1 "$TMP/rules.txt")" '^[0-9]+ content rules, [0-9]+ file name rules$' \
+like "$(tail -1 "$TMP/rules.txt")" '^[0-9]+ content rules, [0-9]+ file name rules, [0-9]+ source rules$' \
 	"text ends with the counts"
 
 "$GUARD" rules --format json > "$TMP/rules.json"
@@ -46,5 +46,13 @@ is_rc $? 2 "an extra argument is a usage error"
 "$GUARD" rules --help > "$TMP/help"
 is_rc $? 0 "--help exits 0"
 like "$(cat "$TMP/help")" "usage: guard rules" "--help shows the usage"
+
+# The rules that sources report themselves are listed too, so that every
+# rule id a report can carry is documented.
+for id in dockerfile-env-secret dockerfile-arg-secret dockerfile-copy-secret-file \
+	image-env-secret image-build-arg-secret; do
+	is "$("$GUARD" rules --format json | jq -r --arg id "$id" '.rules[] | select(.id == $id) | .kind')" \
+		source "source rule $id is listed"
+done
 
 done_testing
