@@ -474,6 +474,70 @@ static int read_copy_from(struct plan *p, size_t ins)
 	return 0;
 }
 
+/* A field of a --mount value: [start, end) in the logical line, quotes
+ * around the whole field removed. */
+struct mount_field {
+	size_t start, end;
+};
+
+#define MOUNT_FIELDS_MAX 64
+
+/* Splits a --mount value into its CSV fields; returns how many. */
+static size_t split_mount(const struct df_text *t, size_t from, size_t to,
+			  struct mount_field *fields)
+{
+	size_t n = 0;
+
+	if (to - from >= 2 && t->s[from] == '"' && t->s[to - 1] == '"') {
+		from++;
+		to--;
+	}
+	while (from < to && n < MOUNT_FIELDS_MAX) {
+		size_t end = from;
+		bool quoted = false;
+
+		while (end < to && (quoted || t->s[end] != ',')) {
+			if (t->s[end] == '"')
+				quoted = !quoted;
+			end++;
+		}
+		fields[n].start = from;
+		fields[n].end = end;
+		if (end - from >= 2 && t->s[from] == '"' && t->s[end - 1] == '"') {
+			fields[n].start++;
+			fields[n].end--;
+		}
+		n++;
+		from = end + 1;
+	}
+	return n;
+}
+
+static bool field_key(const struct df_text *t, const struct mount_field *f, const char *key)
+{
+	size_t n = strlen(key);
+
+	return f->end - f->start > n && strncasecmp(t->s + f->start, key, n) == 0 &&
+	       t->s[f->start + n] == '=';
+}
+
+/* Only bind and cache mounts (bind is the default type) read from an
+ * image; secret, ssh and tmpfs mounts have no from. */
+static bool mount_reads_image(const struct df_text *t, const struct mount_field *fields,
+			      size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const char *v = t->s + fields[k].start + 5;
+		size_t len = fields[k].end - fields[k].start - 5;
+
+		if (!field_key(t, &fields[k], "type"))
+			continue;
+		return (len == 4 && strncasecmp(v, "bind", 4) == 0) ||
+		       (len == 5 && strncasecmp(v, "cache", 5) == 0);
+	}
+	return true;
+}
+
 /* Reads the from= option of each --mount flag: CSV fields, keys in any
  * case, values expanded with the stage's ARG and ENV values. */
 static int read_mounts(struct plan *p, size_t ins)
@@ -482,32 +546,29 @@ static int read_mounts(struct plan *p, size_t ins)
 	const struct df_text *t = df_logical(p->df, ins);
 	enum guard_dockerfile_ref_kind kind = in->trigger[0] ? GUARD_DOCKERFILE_REF_ONBUILD_MOUNT_FROM
 							     : GUARD_DOCKERFILE_REF_MOUNT_FROM;
+	struct mount_field fields[MOUNT_FIELDS_MAX];
 
 	for (size_t f = 0; f < in->flag_count; f++) {
-		size_t from, to;
+		size_t from, to, n;
 
 		if (!flag_value(t, &in->flags[f], "--mount", &from, &to))
 			continue;
-		while (from < to) {
-			size_t end = from;
-			char quote = 0;
+		n = split_mount(t, from, to, fields);
+		if (!mount_reads_image(t, fields, n))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			size_t start = fields[k].start + 5, end = fields[k].end;
 			struct guard_dockerfile_image *img;
 			size_t i = p->df->image_count;
 
-			while (end < to && (quote || t->s[end] != ',')) {
-				if (t->s[end] == '"')
-					quote = quote ? 0 : '"';
-				end++;
-			}
-			if (end - from > 5 && strncasecmp(t->s + from, "from=", 5) == 0 && end > from + 5) {
-				if (push_image(p, kind, ins, t->src[from + 5], t->src[end - 1] + 1, &img) < 0 ||
-				    expand_into(p, i, ins, from + 5, end, &p->stage) < 0)
-					return -1;
-				if (img->expanded && is_stage_name(p, img->expanded, SIZE_MAX) &&
-				    skip(p, img, "stage '%s'", img->expanded) < 0)
-					return -1;
-			}
-			from = end + 1;
+			if (!field_key(t, &fields[k], "from") || end == start)
+				continue;
+			if (push_image(p, kind, ins, t->src[start], t->src[end - 1] + 1, &img) < 0 ||
+			    expand_into(p, i, ins, start, end, &p->stage) < 0)
+				return -1;
+			if (img->expanded && is_stage_name(p, img->expanded, SIZE_MAX) &&
+			    skip(p, img, "stage '%s'", img->expanded) < 0)
+				return -1;
 		}
 	}
 	return 0;

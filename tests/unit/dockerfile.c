@@ -187,6 +187,12 @@ static const struct pin_case pin_cases[] = {
 	  "FROM alpine:3@" FAKE " AS build\n"
 	  "RUN --mount=type=bind,from=busybox:1@" FAKE ",target=/a --mount=type=cache,target=/c,"
 	  "FROM=build --mount=From=ghcr.io/x/y:2@" FAKE ",type=bind true\n" },
+	{ "mount types and quoted fields",
+	  "FROM alpine:3\nRUN --mount=type=secret,id=x,from=nope:1 --mount=\"type=cache,from=busybox:1\" "
+	  "--mount=type=BIND,\"from=nginx:1\" --mount=type=tmpfs,from=x:1 true\n", NULL,
+	  "from alpine:3 pin-literal | mount-from busybox:1 pin-literal | mount-from nginx:1 pin-literal",
+	  "FROM alpine:3@" FAKE "\nRUN --mount=type=secret,id=x,from=nope:1 --mount=\"type=cache,from=busybox:1@"
+	  FAKE "\" --mount=type=BIND,\"from=nginx:1@" FAKE "\" --mount=type=tmpfs,from=x:1 true\n" },
 	{ "mount from stage arg",
 	  "FROM alpine:3\nARG TOOLS=busybox:1.36\nRUN --mount=from=$TOOLS,target=/t true\n", NULL,
 	  "from alpine:3 pin-literal | mount-from busybox:1.36 pin-arg",
