@@ -200,7 +200,7 @@ static int parse_options(struct guard_pin_run *run, int argc, char **argv,
 
 	optind = 1;
 	opterr = 0;
-	while ((id = getopt_long(argc, argv, "+" GUARD_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
+	while ((id = getopt_long(argc, argv, GUARD_COMMON_SHORT_OPTIONS, long_options, NULL)) != -1) {
 		if (id == 'h') {
 			fputs(pin_help, stdout);
 			fputs(guard_common_options_help, stdout);

@@ -58,4 +58,10 @@ unlike "$(cat tty.out)" "resolving" "no progress line with -q"
 "$GUARD" pin --diff "${MIRROR[@]}" tty.Dockerfile > out 2> err
 unlike "$(cat err)" "resolving" "no progress line when stderr is not a terminal"
 
+# Options may follow the paths, as with docker and git.
+printf 'FROM alpine:3.20\n' > late.Dockerfile
+"$GUARD" pin late.Dockerfile --check > out 2> err
+is_rc $? 1 "an option after the path is an option"
+like "$(cat out)" '^late.Dockerfile:1: alpine:3.20' "the option after the path applies"
+
 done_testing
