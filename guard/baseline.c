@@ -221,7 +221,7 @@ int guard_baseline_write(const char *path, const struct guard_findings *findings
 	if (rc < 0)
 		return -1;
 
-	rc = guard_write_atomic(path, text, len, err);
+	rc = guard_write_output(path, text, len, err);
 	free(text);
 	if (rc < 0)
 		return guard_error_prefix(err, "cannot write baseline");

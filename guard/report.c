@@ -142,7 +142,7 @@ static int write_report(const struct guard_scan_result *result, enum guard_forma
 
 	if (rc == 0 && to_stdout)
 		rc = write_stdout(&report, err);
-	else if (rc == 0 && guard_write_atomic(output, report.data ? report.data : "",
+	else if (rc == 0 && guard_write_output(output, report.data ? report.data : "",
 					       report.len, err) < 0)
 		rc = guard_error_prefix(err, "cannot write the report");
 	guard_buf_release(&report);

@@ -166,8 +166,70 @@ static void fsync_parent(const char *path)
 	free(copy);
 }
 
+static int write_atomic_regular(const char *path, const void *data, size_t len,
+				struct guard_error *err);
+
 int guard_write_atomic(const char *path, const void *data, size_t len,
 		       struct guard_error *err)
+{
+	struct stat st;
+	char *target;
+	int rc;
+
+	if (lstat(path, &st) < 0)
+		return write_atomic_regular(path, data, len, err);
+
+	/* Replacing a symbolic link would turn it into a copy; write its
+	 * target instead, which is what an editor saving the file does. */
+	if (S_ISLNK(st.st_mode)) {
+		target = realpath(path, NULL);
+		if (!target)
+			return guard_error_set(err, GUARD_ERR_IO, "cannot resolve '%s': %s", path,
+					       strerror(errno));
+		if (stat(target, &st) < 0 || !S_ISREG(st.st_mode)) {
+			free(target);
+			return guard_error_set(err, GUARD_ERR_IO,
+					       "cannot replace '%s': it is not a regular file", path);
+		}
+		rc = write_atomic_regular(target, data, len, err);
+		free(target);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode))
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "cannot replace '%s': it is not a regular file", path);
+	return write_atomic_regular(path, data, len, err);
+}
+
+int guard_write_output(const char *path, const void *data, size_t len,
+		       struct guard_error *err)
+{
+	struct stat st;
+	int fd, saved;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return guard_write_atomic(path, data, len, err);
+
+	/* A device, FIFO or socket (/dev/null, /dev/stdout, a pipe) is written
+	 * to, never replaced. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return guard_error_set(err, GUARD_ERR_IO, "cannot open '%s': %s", path,
+				       strerror(errno));
+	if (write_all(fd, data, len) < 0) {
+		saved = errno;
+		close(fd);
+		return guard_error_set(err, GUARD_ERR_IO, "cannot write '%s': %s", path,
+				       strerror(saved));
+	}
+	if (close(fd) < 0)
+		return guard_error_set(err, GUARD_ERR_IO, "cannot write '%s': %s", path,
+				       strerror(errno));
+	return 0;
+}
+
+static int write_atomic_regular(const char *path, const void *data, size_t len,
+				struct guard_error *err)
 {
 	struct stat st;
 	char *tmp;

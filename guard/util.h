@@ -29,8 +29,16 @@ int guard_read_file(const char *path, size_t max, char **data, size_t *len,
 /* Replaces path with data atomically: a temporary file in the same folder,
  * written, given the old file's mode (0644 minus umask for a new file),
  * fsync'ed, renamed over path, then the folder fsync'ed. On failure the
- * temporary file is removed and path is untouched. */
+ * temporary file is removed and path is untouched. A symbolic link is
+ * followed and its target replaced; a path that is not a regular file (a
+ * device, a folder) is an error. */
 int guard_write_atomic(const char *path, const void *data, size_t len,
+		       struct guard_error *err);
+
+/* Writes a report or baseline to path: a regular file (or a new one) is
+ * replaced atomically with guard_write_atomic; a device, FIFO or socket
+ * such as /dev/null or /dev/stdout is opened and written, never replaced. */
+int guard_write_output(const char *path, const void *data, size_t len,
 		       struct guard_error *err);
 
 /* Returns a newly allocated "dir/name" (or name alone when dir is empty or

@@ -124,6 +124,12 @@ is $? 3 "an unreadable file exits 3"
 grep -q "locked.txt" "$TMP/e8"
 ok $? "the unreadable file is named"
 
+# --output to a device writes to it and never replaces it.
+"$GUARD" scan context --output /dev/null --format json "$ctx" 2> /dev/null
+is $? 1 "--output /dev/null still reports findings"
+[ -c /dev/null ]
+ok $? "/dev/null is still a character device"
+
 # Clean context, and no secret value anywhere in any output.
 c=$TMP/clean
 mkdir -p "$c"

@@ -77,6 +77,39 @@ static void test_write_atomic(void)
 	free(path);
 }
 
+static void test_write_special_files(void)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	char dir[] = "/tmp/guard-unit-XXXXXX";
+	char *target, *link, *data = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	TAP_OK(mkdtemp(dir) != NULL, "temporary folder for links");
+	target = guard_path_join(dir, "real.Dockerfile");
+	link = guard_path_join(dir, "Dockerfile");
+	guard_write_atomic(target, "old", 3, &err);
+	TAP_IS_INT(symlink("real.Dockerfile", link), 0, "symbolic link made");
+	TAP_IS_INT(guard_write_atomic(link, "new", 3, &err), 0, "write through a symbolic link");
+	TAP_IS_INT(lstat(link, &st), 0, "link still exists");
+	TAP_OK(S_ISLNK(st.st_mode), "the link stays a link");
+	TAP_IS_INT(guard_read_file(target, 100, &data, &len, &err), 0, "read the target");
+	TAP_IS_STR(data, "new", "the target has the new content");
+	free(data);
+
+	TAP_IS_INT(guard_write_atomic("/dev/null", "x", 1, &err), -1,
+		   "a device is not replaced atomically");
+	TAP_IS_INT(guard_write_output("/dev/null", "x", 1, &err), 0, "output to /dev/null");
+	TAP_IS_INT(stat("/dev/null", &st), 0, "/dev/null exists");
+	TAP_OK(S_ISCHR(st.st_mode), "/dev/null is still a device");
+
+	unlink(link);
+	unlink(target);
+	rmdir(dir);
+	free(link);
+	free(target);
+}
+
 static void test_error_prefix(void)
 {
 	struct guard_error err = GUARD_ERROR_INIT;
@@ -105,6 +138,7 @@ int main(void)
 	test_buf_printf();
 	test_parse_numbers();
 	test_write_atomic();
+	test_write_special_files();
 	test_error_prefix();
 	test_digest();
 	return tap_done();
