@@ -64,4 +64,14 @@ printf 'FROM alpine:3.20\n' > late.Dockerfile
 is_rc $? 1 "an option after the path is an option"
 like "$(cat out)" '^late.Dockerfile:1: alpine:3.20' "the option after the path applies"
 
+# --check and --diff name the images they cannot pin without build values.
+printf 'ARG IMG\nFROM ${IMG}\nFROM golang:1.22-${TARGETARCH}\nFROM scratch\n' > skip.Dockerfile
+"$GUARD" pin --check skip.Dockerfile > out 2> err
+is_rc $? 0 "skipped references alone pass --check"
+like "$(cat out)" "skip.Dockerfile:2: skipped .*ARG 'IMG'" "--check names a reference with an unset ARG"
+like "$(cat out)" "skip.Dockerfile:3: skipped .*TARGETARCH" "--check names a platform-dependent reference"
+unlike "$(cat out)" "scratch" "--check does not list scratch"
+"$GUARD" pin --diff skip.Dockerfile > out 2> err
+like "$(cat err)" "warning: skip.Dockerfile:2: skipped" "--diff names skipped references on stderr"
+
 done_testing
