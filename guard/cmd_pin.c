@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dockerfile.h"
 #include "log.h"
 #include "pin.h"
 #include "registry.h"
 #include "rewrite.h"
+#include "scanner.h"
+#include "secret_name.h"
 #include "util.h"
 
 #define PIN_MAX_JOBS 256
@@ -99,6 +102,7 @@ void guard_pin_run_release(struct guard_pin_run *run)
 	}
 	free(run->files);
 	free(run->build_args);
+	guard_scanner_free(run->scanner);
 	guard_config_release(&run->config);
 	guard_options_release(&run->opts);
 	memset(run, 0, sizeof(*run));
@@ -521,6 +525,123 @@ static int add_site_edit(struct guard_rewrite *rewrite, const struct guard_pin_s
 	return 0;
 }
 
+/* A copy of a file's text in which secret values are replaced by '*'
+ * bytes of the same length, so that every offset stays valid. */
+struct masked_text {
+	char *data;
+	size_t len;
+	size_t count;		/* values masked */
+};
+
+/* Masks [start, end) and counts it once, however many rules found it. */
+static void mask_range(struct masked_text *m, size_t start, size_t end)
+{
+	bool changed = false;
+	size_t i;
+
+	if (start >= end || end > m->len)
+		return;
+	for (i = start; i < end; i++) {
+		if (m->data[i] == '\n' || m->data[i] == '\r' || m->data[i] == '*')
+			continue;
+		m->data[i] = '*';
+		changed = true;
+	}
+	if (changed)
+		m->count++;
+}
+
+static size_t offset_of_line(const char *data, size_t len, unsigned line)
+{
+	size_t offset = 0;
+
+	while (line > 1 && offset < len) {
+		const char *nl = memchr(data + offset, '\n', len - offset);
+
+		if (!nl)
+			return len;
+		offset = (size_t)(nl - data) + 1;
+		line--;
+	}
+	return offset;
+}
+
+static int mask_finding(const struct guard_finding *finding, void *ctx, struct guard_error *err)
+{
+	struct masked_text *m = ctx;
+	size_t start;
+
+	(void)err;
+	if (finding->loc.line == 0 || finding->loc.column == 0)
+		return 0;
+	start = offset_of_line(m->data, m->len, finding->loc.line);
+	mask_range(m, start + finding->loc.column - 1, start + finding->loc.end_column - 1);
+	return 0;
+}
+
+/* Masks in m what guard scan would report as secrets: the engine's
+ * findings, and in a Dockerfile the literal values of ENV and ARG names
+ * that mark a secret. */
+static int mask_secrets(struct guard_pin_run *run, const struct guard_pin_file *file,
+			struct masked_text *m, struct guard_error *err)
+{
+	struct guard_scan_stats stats = { 0 };
+	struct guard_location loc = { 0 };
+	struct guard_dockerfile *df = NULL;
+	size_t i, j;
+
+	if (!run->scanner && guard_scanner_new(&run->scanner, &run->config.scan, err) < 0)
+		return -1;
+	loc.path = file->path;
+	if (guard_scanner_scan(run->scanner, &loc, file->data, file->len, &stats, mask_finding, m,
+			       err) < 0)
+		return -1;
+
+	if (file->kind != GUARD_PIN_DOCKERFILE ||
+	    guard_dockerfile_parse(&df, file->path, file->data, file->len, NULL, NULL) < 0)
+		return 0;
+	for (i = 0; i < df->instruction_count; i++) {
+		const struct guard_dockerfile_instruction *ins = &df->instructions[i];
+
+		for (j = 0; j < ins->pair_count; j++) {
+			const struct guard_dockerfile_pair *pair = &ins->pairs[j];
+
+			if (pair->value && !strchr(pair->value, '$') &&
+			    guard_secret_name_is_sensitive(pair->name) &&
+			    !guard_secret_value_is_placeholder(pair->value))
+				mask_range(m, pair->value_start, pair->value_end);
+		}
+	}
+	guard_dockerfile_free(df);
+	return 0;
+}
+
+/* Builds the diff of a file with its secret values masked, because guard
+ * never prints a secret. A diff with masked lines no longer applies with
+ * patch, which a warning says. */
+static int masked_diff(struct guard_pin_run *run, struct guard_pin_file *file,
+		       struct guard_rewrite *rewrite, struct guard_buf *out, struct guard_error *err)
+{
+	struct masked_text m = { 0 };
+	int rc;
+
+	m.data = malloc(file->len + 1);
+	if (!m.data)
+		return guard_error_oom(err);
+	memcpy(m.data, file->data, file->len + 1);
+	m.len = file->len;
+	rc = mask_secrets(run, file, &m, err);
+	if (rc == 0)
+		rc = guard_rewrite_diff(rewrite, m.data, m.len, file->path, out, err);
+	if (rc == 0 && m.count > 0)
+		guard_log_warn("'%s': the diff shows %zu secret value%s as '*', so it does not apply "
+			       "with patch where they appear; 'guard scan context' reports them",
+			       file->path, m.count, m.count == 1 ? "" : "s");
+	guard_wipe(m.data, m.len);
+	free(m.data);
+	return rc;
+}
+
 /* Computes a file's edits and writes the file or its diff. A file with a
  * failed site is left untouched. */
 static int finish_file(struct guard_pin_run *run, size_t index, struct guard_error *err)
@@ -545,7 +666,7 @@ static int finish_file(struct guard_pin_run *run, size_t index, struct guard_err
 	file->changed = true;
 
 	if (run->mode == GUARD_PIN_DIFF) {
-		if (guard_rewrite_diff(&rewrite, file->data, file->len, file->path, &out, err) < 0)
+		if (masked_diff(run, file, &rewrite, &out, err) < 0)
 			goto done;
 		file->diff = guard_buf_detach(&out, NULL);
 		rc = file->diff ? 0 : guard_error_oom(err);
