@@ -181,7 +181,8 @@ static int handle_option(struct guard_pin_run *run, int id, const char *arg,
 		run->jobs = (unsigned)jobs;
 		return 0;
 	default:
-		return guard_options_usage_error("pin", err);
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "invalid arguments for 'guard pin'; run 'guard pin --help'");
 	}
 }
 
@@ -212,7 +213,7 @@ static int parse_options(struct guard_pin_run *run, int argc, char **argv,
 			return 1;
 		}
 		if (id == '?' || id == ':')
-			return guard_options_usage_error("pin", err);
+			return guard_options_usage_error("pin", argv, err);
 		handled = guard_options_handle(&run->opts, id, optarg, err);
 		if (handled < 0)
 			return -1;

@@ -2,6 +2,7 @@
  * This file owns the process: library set-up, subcommand dispatch, and the
  * mapping from results and error classes to exit codes. */
 #include <curl/curl.h>
+#include <getopt.h>
 #include <git2.h>
 #include <stdio.h>
 #include <string.h>
@@ -135,6 +136,8 @@ int main(int argc, char **argv)
 		return GUARD_EXIT_INTERNAL;
 	}
 
+	/* Subcommands report unknown options themselves, naming the option. */
+	opterr = 0;
 	rc = command->run(argc - 1, argv + 1, &err);
 
 	git_libgit2_shutdown();
