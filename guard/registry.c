@@ -31,15 +31,23 @@
 /* An authenticated request that gets 401 again is not retried more often. */
 #define AUTH_ROUNDS_MAX 2
 
+/* Where a host is in its first contact: the ping (GET /v2/) finds the
+ * scheme of loopback and insecure hosts and the authentication challenge,
+ * so that manifest requests go out with a token from the start. */
+enum host_state { HOST_NEW, HOST_PINGING, HOST_READY, HOST_FAILED };
+
 /* State kept for one registry domain. */
 struct reg_host {
 	char *domain;		/* as in the reference: "docker.io", "127.0.0.1:5000" */
 	char *base;		/* "https://registry-1.docker.io" or the mirror URL */
 	char *cred_key;		/* domain whose credentials are used */
+	struct guard_registry *reg;
 	bool http_fallback;	/* loopback or insecure: https first, then http */
-	bool scheme_settled;
-	bool probing;		/* the first request is finding the scheme */
-	struct job *scheme_waiters;	/* jobs held until the scheme is known */
+	enum host_state state;
+	struct job *ping_waiters;	/* jobs held until the ping has finished */
+	bool has_challenge;	/* the ping was answered 401 with a usable challenge */
+	struct guard_auth_challenge challenge;	/* that challenge, without a scope */
+	struct guard_error ping_error;	/* why the host cannot be reached (HOST_FAILED) */
 	bool cred_loaded;
 	bool has_cred;
 	struct guard_credential cred;
@@ -60,7 +68,6 @@ struct job {
 	const char *platform;
 	bool by_digest;
 	bool use_get;
-	bool sent_https;
 	char *authorization;
 	unsigned auth_rounds;
 	char scope[1100];
@@ -78,7 +85,7 @@ struct job {
 	struct guard_sha256 blob_hash;
 	uint64_t blob_received;
 
-	struct job *next_waiting;	/* waiting for a token fetch */
+	struct job *next_waiting;	/* waiting for a ping or a token fetch */
 };
 
 /* A token request in flight and the jobs waiting for its response. */
@@ -227,7 +234,6 @@ static int host_init(struct guard_registry *reg, struct reg_host *h, const char 
 			}
 		}
 		h->cred_key = h->base ? url_host(h->base) : NULL;
-		h->scheme_settled = true;
 		break;
 	}
 	if (!h->base) {
@@ -259,6 +265,7 @@ static int host_get(struct guard_registry *reg, const char *domain, struct reg_h
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return guard_error_oom(err);
+	h->reg = reg;
 	if (host_init(reg, h, domain, err) < 0) {
 		host_free(h);
 		return -1;
@@ -386,40 +393,12 @@ static int blob_sink(const void *data, size_t len, void *ctx, struct guard_error
 	return job->blob_fn(data, len, job->blob_ctx, err);
 }
 
-/* Marks the host's scheme as known and sends the jobs held for it. */
-static void host_settle(struct reg_host *h)
-{
-	struct job *job = h->scheme_waiters;
-
-	h->scheme_settled = true;
-	h->probing = false;
-	h->scheme_waiters = NULL;
-	while (job) {
-		struct job *next = job->next_waiting;
-
-		job->next_waiting = NULL;
-		job_submit(job);
-		job = next;
-	}
-}
-
 static void job_submit(struct job *job)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
 	struct guard_http_request req = { 0 };
 	struct guard_error err = GUARD_ERROR_INIT;
-	struct reg_host *h = job->host;
 
-	/* One request finds out whether a loopback or insecure host speaks
-	 * TLS; the others wait for it instead of each trying https. */
-	if (h->http_fallback && !h->scheme_settled) {
-		if (h->probing) {
-			job->next_waiting = h->scheme_waiters;
-			h->scheme_waiters = job;
-			return;
-		}
-		h->probing = true;
-	}
 	if (job_url(job, &url) < 0) {
 		job_fail_copy(job, &job->error);
 		return;
@@ -432,24 +411,158 @@ static void job_submit(struct job *job)
 		req.sink = blob_sink;
 		req.sink_ctx = job;
 	}
-	job->sent_https = strncmp(url.data, "https://", 8) == 0;
 	if (guard_http_submit(job->reg->http, &req, job_on_response, job, &err) < 0)
 		job_fail_copy(job, &err);
 	guard_buf_release(&url);
 }
 
-/* Starts a job, with the credentials the host is already known to need. */
-static void job_start(struct job *job)
+static void job_need_token(struct job *job, const struct guard_auth_challenge *challenge);
+
+/* Sends a job with the credentials its host is known to need: a cached or
+ * newly fetched token for the job's repository scope, or Basic. A job of a
+ * host without a known challenge goes out anonymously and handles a 401 when
+ * it comes. */
+static void job_send_authorized(struct job *job)
 {
+	struct reg_host *h = job->host;
 	const char *token;
 
 	job_default_scope(job);
-	token = guard_auth_cache_get(job->reg->tokens, job->host->base, job->scope, guard_now_ms());
-	if (token)
+	token = guard_auth_cache_get(job->reg->tokens, h->base, job->scope, guard_now_ms());
+	if (token) {
 		job_set_authorization(job, "Bearer ", token);
-	else if (job->host->basic)
-		job_set_authorization(job, "", job->host->basic);
+	} else if (h->basic) {
+		job_set_authorization(job, "", h->basic);
+	} else if (h->has_challenge) {
+		host_load_credential(job->reg, h);
+		if (h->challenge.scheme == GUARD_AUTH_BEARER) {
+			if (h->has_cred && h->cred.registry_token) {
+				job_set_authorization(job, "Bearer ", h->cred.registry_token);
+			} else {
+				job_need_token(job, &h->challenge);
+				return;
+			}
+		} else if (h->has_cred && h->cred.username && h->cred.password) {
+			h->basic = guard_auth_basic(h->cred.username, h->cred.password);
+			if (h->basic)
+				job_set_authorization(job, "", h->basic);
+		}
+	}
 	job_submit(job);
+}
+
+static void host_ping(struct reg_host *h);
+
+/* Makes the host ready and sends the jobs held for its ping. */
+static void host_ready(struct reg_host *h)
+{
+	struct job *job = h->ping_waiters;
+
+	h->state = HOST_READY;
+	h->ping_waiters = NULL;
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_send_authorized(job);
+		job = next;
+	}
+}
+
+/* Fails the jobs held for the ping with its error: a host that cannot be
+ * reached costs one request and its retries, not one per reference. */
+static void host_fail(struct reg_host *h, const struct guard_error *err)
+{
+	struct job *job = h->ping_waiters;
+
+	h->state = HOST_FAILED;
+	h->ping_waiters = NULL;
+	guard_error_copy(&h->ping_error, err);
+	if (h->ping_error.code == GUARD_OK)
+		guard_error_set(&h->ping_error, GUARD_ERR_INTERNAL, "ping of '%s' failed", h->domain);
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_fail_copy(job, &h->ping_error);
+		job = next;
+	}
+}
+
+static void host_on_ping(struct guard_http_response *resp, const struct guard_error *error,
+			 void *ctx)
+{
+	struct reg_host *h = ctx;
+	struct guard_auth_challenge challenge;
+
+	if (error->code != GUARD_OK) {
+		/* A loopback or insecure host that fails the TLS handshake (a
+		 * plain HTTP server answers the ClientHello with an HTTP error,
+		 * "wrong version number") is used over plain HTTP from now on. */
+		if (resp->tls_handshake_failed && h->http_fallback &&
+		    strncmp(h->base, "https://", 8) == 0) {
+			memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
+			guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
+			host_ping(h);
+			return;
+		}
+		host_fail(h, error);
+		return;
+	}
+	h->has_challenge = false;
+	if (resp->status == 401 &&
+	    guard_auth_parse_challenge(resp->www_authenticate.data, &challenge, NULL) == 0) {
+		/* The scope of a manifest request is its repository's, whatever
+		 * the ping's challenge names. */
+		challenge.scope[0] = '\0';
+		challenge.error[0] = '\0';
+		h->challenge = challenge;
+		h->has_challenge = true;
+	}
+	host_ready(h);
+}
+
+/* Sends GET /v2/ to learn the host's scheme and challenge. Its status other
+ * than 401 does not matter: some mirrors and proxies answer 404 there. */
+static void host_ping(struct reg_host *h)
+{
+	struct guard_buf url = GUARD_BUF_INIT(8192);
+	struct guard_http_request req = { 0 };
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	h->state = HOST_PINGING;
+	if (guard_buf_printf(&url, &err, "%s/v2/", h->base) < 0) {
+		host_fail(h, &err);
+		return;
+	}
+	req.method = "GET";
+	req.url = url.data;
+	if (guard_http_submit(h->reg->http, &req, host_on_ping, h, &err) < 0)
+		host_fail(h, &err);
+	guard_buf_release(&url);
+}
+
+/* Starts a job: the first job of a host pings it, the others wait for the
+ * ping to finish. */
+static void job_start(struct job *job)
+{
+	struct reg_host *h = job->host;
+
+	switch (h->state) {
+	case HOST_READY:
+		job_send_authorized(job);
+		return;
+	case HOST_FAILED:
+		job_fail_copy(job, &h->ping_error);
+		return;
+	case HOST_NEW:
+	case HOST_PINGING:
+		break;
+	}
+	job->next_waiting = h->ping_waiters;
+	h->ping_waiters = job;
+	if (h->state == HOST_NEW)
+		host_ping(h);
 }
 
 static void fetch_on_response(struct guard_http_response *resp, const struct guard_error *error,
@@ -847,27 +960,6 @@ static void job_on_not_found(struct job *job, struct guard_http_response *resp)
 		 summary[0] ? ")" : "");
 }
 
-/* A failed TLS handshake with a loopback or insecure host moves the host to
- * plain HTTP. */
-static bool job_try_plain_http(struct job *job, const struct guard_http_response *resp)
-{
-	struct reg_host *h = job->host;
-
-	if (!resp->tls_handshake_failed || !h->http_fallback || !job->sent_https)
-		return false;
-	if (!h->scheme_settled && strncmp(h->base, "https://", 8) == 0) {
-		memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
-		guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
-	}
-	if (strncmp(h->base, "http://", 7) != 0) {
-		host_settle(h);
-		return false;
-	}
-	job_submit(job);
-	host_settle(h);
-	return true;
-}
-
 static void job_on_response(struct guard_http_response *resp, const struct guard_error *error,
 			    void *ctx)
 {
@@ -875,15 +967,9 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 	char summary[256], hint[300];
 
 	if (error->code != GUARD_OK) {
-		if (!job_try_plain_http(job, resp)) {
-			job_fail_copy(job, error);
-			if (job->host->probing)
-				host_settle(job->host);
-		}
+		job_fail_copy(job, error);
 		return;
 	}
-	if (!job->host->scheme_settled || job->host->probing)
-		host_settle(job->host);
 	if (resp->status == 401) {
 		job_on_unauthorized(job, resp);
 		return;
@@ -959,9 +1045,12 @@ static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_
 		reg->fetches->waiters = NULL;
 		fetch_release(reg->fetches);
 	}
+	/* A host that failed (or whose ping was cut off) is pinged again by
+	 * the next call, because the registry may be back by then. */
 	for (struct reg_host *h = reg->hosts; h; h = h->next) {
-		h->scheme_waiters = NULL;
-		h->probing = false;
+		h->ping_waiters = NULL;
+		if (h->state != HOST_READY)
+			h->state = HOST_NEW;
 	}
 	return rc;
 }
