@@ -370,6 +370,14 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 	return 0;
 }
 
+/* Redraws the progress line as resolutions finish (shown only on a
+ * terminal and without -q, see guard_log_progress). */
+static void show_resolve_progress(size_t done, size_t total, void *ctx)
+{
+	(void)ctx;
+	guard_log_progress("resolving image references: %zu/%zu", done, total);
+}
+
 static int resolve(struct guard_pin_run *run, struct request_table *table,
 		   struct guard_error *err)
 {
@@ -385,8 +393,8 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 		guard_log_warn_once("pin-platform",
 				    "--platform %s pins single-platform manifests; builds for other "
 				    "platforms will get the wrong architecture", run->platform);
-	guard_log_progress("resolving %zu image reference%s...", table->count,
-			   table->count == 1 ? "" : "s");
+	guard_log_progress("resolving image references: 0/%zu", table->count);
+	guard_registry_set_progress_fn(registry, show_resolve_progress, NULL);
 	started = guard_now_ms();
 	rc = guard_registry_resolve_all(registry, table->requests, table->count,
 					run->jobs ? run->jobs : run->config.pin.jobs, err);

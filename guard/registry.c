@@ -107,6 +107,10 @@ struct guard_registry {
 	struct reg_host *hosts;
 	struct token_fetch *fetches;
 	guard_credential_fn credential_fn;
+	guard_resolve_progress_fn progress_fn;
+	void *progress_ctx;
+	size_t progress_done;	/* resolutions of the current batch finished */
+	size_t progress_total;	/* distinct resolutions of the current batch */
 };
 
 static void job_submit(struct job *job);
@@ -190,6 +194,13 @@ void guard_registry_free(struct guard_registry *reg)
 void guard_registry_set_credential_fn(struct guard_registry *reg, guard_credential_fn fn)
 {
 	reg->credential_fn = fn ? fn : guard_credentials_lookup;
+}
+
+void guard_registry_set_progress_fn(struct guard_registry *reg, guard_resolve_progress_fn fn,
+				    void *ctx)
+{
+	reg->progress_fn = fn;
+	reg->progress_ctx = ctx;
 }
 
 uint64_t guard_registry_request_count(const struct guard_registry *reg)
@@ -294,6 +305,20 @@ static void host_load_credential(struct guard_registry *reg, struct reg_host *h)
 	h->has_cred = found;
 }
 
+/* Marks a job finished and reports the progress of a resolve batch. */
+static void job_mark_finished(struct job *job)
+{
+	struct guard_registry *reg = job->reg;
+
+	if (job->finished)
+		return;
+	job->finished = true;
+	if (job->kind == JOB_RESOLVE && reg && reg->progress_fn) {
+		reg->progress_done++;
+		reg->progress_fn(reg->progress_done, reg->progress_total, reg->progress_ctx);
+	}
+}
+
 static void job_fail(struct job *job, enum guard_error_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -301,7 +326,7 @@ static void job_fail(struct job *job, enum guard_error_code code, const char *fm
 {
 	va_list ap;
 
-	job->finished = true;
+	job_mark_finished(job);
 	job->error.code = code;
 	va_start(ap, fmt);
 	vsnprintf(job->error.message, sizeof(job->error.message), fmt, ap);
@@ -310,7 +335,7 @@ static void job_fail(struct job *job, enum guard_error_code code, const char *fm
 
 static void job_fail_copy(struct job *job, const struct guard_error *err)
 {
-	job->finished = true;
+	job_mark_finished(job);
 	guard_error_copy(&job->error, err);
 	if (job->error.code == GUARD_OK)
 		job->error.code = GUARD_ERR_INTERNAL;
@@ -359,7 +384,7 @@ static void job_default_scope(struct job *job)
 
 static void job_finish_ok(struct job *job)
 {
-	job->finished = true;
+	job_mark_finished(job);
 	job->error.code = GUARD_OK;
 }
 
@@ -1092,8 +1117,9 @@ static void resolve_job_start(struct guard_registry *reg, struct job *job,
 						: r->ref->tag ? r->ref->tag : "latest";
 
 	if (r->by_digest && !r->ref->digest) {
-		job->finished = true;
-		guard_error_set(&job->error, GUARD_ERR_USAGE, "reference has no digest to check");
+		job->reg = reg;
+		job->kind = JOB_RESOLVE;
+		job_fail(job, GUARD_ERR_USAGE, "reference has no digest to check");
 		return;
 	}
 	if (job_init(job, reg, JOB_RESOLVE, r->ref, reference, &err) < 0) {
@@ -1104,6 +1130,52 @@ static void resolve_job_start(struct guard_registry *reg, struct job *job,
 	job->by_digest = r->by_digest;
 	job->use_get = r->platform != NULL && !r->by_digest;
 	job_start(job);
+}
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		hash ^= *p;
+		hash *= 0x100000001b3ull;
+	}
+	return hash;
+}
+
+/* Sets owner[i] to the first request with the same key as request i, with
+ * an open-addressing table so that a batch costs O(count) lookups. Requests
+ * without a key (out of memory) own themselves. */
+static int find_owners(char **keys, size_t count, size_t *owner, struct guard_error *err)
+{
+	size_t slots = 16;
+	size_t *table;
+
+	while (slots < count * 2)
+		slots *= 2;
+	table = malloc(slots * sizeof(*table));
+	if (!table)
+		return guard_error_oom(err);
+	for (size_t s = 0; s < slots; s++)
+		table[s] = SIZE_MAX;
+	for (size_t i = 0; i < count; i++) {
+		size_t s;
+
+		owner[i] = i;
+		if (!keys[i])
+			continue;
+		for (s = (size_t)key_hash(keys[i]) & (slots - 1); table[s] != SIZE_MAX;
+		     s = (s + 1) & (slots - 1)) {
+			if (strcmp(keys[table[s]], keys[i]) == 0) {
+				owner[i] = table[s];
+				break;
+			}
+		}
+		if (owner[i] == i)
+			table[s] = i;
+	}
+	free(table);
+	return 0;
 }
 
 int guard_registry_resolve_all(struct guard_registry *reg, struct guard_resolve *requests,
@@ -1120,15 +1192,21 @@ int guard_registry_resolve_all(struct guard_registry *reg, struct guard_resolve 
 		free(owner);
 		return guard_error_oom(err);
 	}
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		keys[i] = resolve_key(&requests[i]);
-		owner[i] = i;
-		for (size_t j = 0; keys[i] && j < i; j++) {
-			if (keys[j] && strcmp(keys[i], keys[j]) == 0) {
-				owner[i] = owner[j];
-				break;
-			}
-		}
+	if (find_owners(keys, count, owner, err) < 0) {
+		for (size_t i = 0; i < count; i++)
+			free(keys[i]);
+		free(list);
+		free(keys);
+		free(owner);
+		return -1;
+	}
+	reg->progress_done = 0;
+	reg->progress_total = 0;
+	for (size_t i = 0; i < count; i++)
+		reg->progress_total += owner[i] == i;
+	for (size_t i = 0; i < count; i++) {
 		if (owner[i] == i)
 			resolve_job_start(reg, &list[i], &requests[i]);
 	}
