@@ -31,9 +31,9 @@
 /* An authenticated request that gets 401 again is not retried more often. */
 #define AUTH_ROUNDS_MAX 2
 
-/* Where a host is in its first contact: the ping (GET /v2/) finds the
- * scheme of loopback and insecure hosts and the authentication challenge,
- * so that manifest requests go out with a token from the start. */
+/* Stage of a host's first contact. The ping (GET /v2/) finds the scheme of
+ * loopback and insecure hosts and the authentication challenge, so that
+ * manifest requests go out with a token from the start. */
 enum host_state { HOST_NEW, HOST_PINGING, HOST_READY, HOST_FAILED };
 
 /* State kept for one registry domain. */
@@ -521,9 +521,10 @@ static void host_on_ping(struct guard_http_response *resp, const struct guard_er
 	struct guard_auth_challenge challenge;
 
 	if (error->code != GUARD_OK) {
-		/* A loopback or insecure host that fails the TLS handshake (a
-		 * plain HTTP server answers the ClientHello with an HTTP error,
-		 * "wrong version number") is used over plain HTTP from now on. */
+		/* A loopback or insecure host that fails the TLS handshake is
+		 * used over plain HTTP from now on. A plain HTTP server responds
+		 * to the ClientHello with an HTTP error, which OpenSSL reports as
+		 * "wrong version number". */
 		if (resp->tls_handshake_failed && h->http_fallback &&
 		    strncmp(h->base, "https://", 8) == 0) {
 			memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
@@ -547,8 +548,9 @@ static void host_on_ping(struct guard_http_response *resp, const struct guard_er
 	host_ready(h);
 }
 
-/* Sends GET /v2/ to learn the host's scheme and challenge. Its status other
- * than 401 does not matter: some mirrors and proxies answer 404 there. */
+/* Sends GET /v2/ to learn the host's scheme and challenge. A status other
+ * than 401 only means that no challenge is known, because some mirrors and
+ * proxies return 404 there. */
 static void host_ping(struct reg_host *h)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
@@ -1060,7 +1062,7 @@ static void job_release(struct job *job)
 }
 
 /* Runs every started job to completion. When the run stops early, jobs
- * still parked on a token fetch or a scheme probe are forgotten here, because
+ * still parked on a token fetch or a ping are forgotten here, because
  * the caller frees them. */
 static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_error *err)
 {
