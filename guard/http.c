@@ -60,6 +60,7 @@ struct http_transfer {
 	uint64_t streamed;
 	unsigned redirects;
 	unsigned attempts;
+	unsigned max_attempts;
 	uint64_t first_start_ms;
 	uint64_t not_before_ms;
 };
@@ -576,6 +577,7 @@ int guard_http_submit(struct guard_http *http, const struct guard_http_request *
 	t->authorization = dup_or_null(req->authorization, &failed);
 	t->form = dup_or_null(req->form, &failed);
 	t->max_body = req->max_body ? req->max_body : GUARD_HTTP_BODY_MAX;
+	t->max_attempts = req->max_attempts ? req->max_attempts : http->settings.attempts;
 	t->sink = req->sink;
 	t->sink_ctx = req->sink_ctx;
 	t->done = done;
@@ -666,7 +668,7 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 	if (t->error.code != GUARD_OK || t->streamed > 0)
 		return false;
 	retryable = result != CURLE_OK ? result_retryable(result) : status_retryable(t->resp.status);
-	if (!retryable || t->attempts >= s->attempts)
+	if (!retryable || t->attempts >= t->max_attempts)
 		return false;
 
 	delay = guard_http_parse_retry_after(t->retry_after, (int64_t)time(NULL));
@@ -678,7 +680,7 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 		return false;
 	}
 	guard_log_info("retrying '%s' in %lld ms (attempt %u of %u)", t->url, (long long)delay,
-		       t->attempts + 1, s->attempts);
+		       t->attempts + 1, t->max_attempts);
 	t->not_before_ms = now + (uint64_t)delay;
 	return true;
 }

@@ -36,6 +36,17 @@
  * manifest requests go out with a token from the start. */
 enum host_state { HOST_NEW, HOST_PINGING, HOST_READY, HOST_FAILED };
 
+/* Outcome of the plain HTTP ping sent alongside the HTTPS ping of a
+ * loopback or insecure host. */
+struct plain_ping {
+	bool pending;		/* sent and not finished */
+	bool done;
+	bool awaited;		/* the HTTPS handshake failed, so the host waits for this ping */
+	struct guard_error error;
+	bool has_challenge;
+	struct guard_auth_challenge challenge;
+};
+
 /* State kept for one registry domain. */
 struct reg_host {
 	char *domain;		/* as in the reference: "docker.io", "127.0.0.1:5000" */
@@ -48,6 +59,7 @@ struct reg_host {
 	bool has_challenge;	/* the ping was answered 401 with a usable challenge */
 	struct guard_auth_challenge challenge;	/* that challenge, without a scope */
 	struct guard_error ping_error;	/* why the host cannot be reached (HOST_FAILED) */
+	struct plain_ping plain;
 	bool cred_loaded;
 	bool has_cred;
 	struct guard_credential cred;
@@ -514,11 +526,54 @@ static void host_fail(struct reg_host *h, const struct guard_error *err)
 	}
 }
 
+/* Reads the challenge of a 401 ping response into out, without the scope
+ * and error: the scope of a manifest request is its repository's, whatever
+ * the ping's challenge names. */
+static bool ping_challenge(const struct guard_http_response *resp,
+			   struct guard_auth_challenge *out)
+{
+	if (resp->status != 401 ||
+	    guard_auth_parse_challenge(resp->www_authenticate.data, out, NULL) < 0)
+		return false;
+	out->scope[0] = '\0';
+	out->error[0] = '\0';
+	return true;
+}
+
+/* Settles a host that failed its TLS handshake with the plain ping's
+ * outcome. That ping had one attempt, so when it failed the host is pinged
+ * again over plain HTTP with the usual retries. */
+static void host_apply_plain(struct reg_host *h)
+{
+	if (h->plain.error.code != GUARD_OK) {
+		host_ping(h);
+		return;
+	}
+	h->has_challenge = h->plain.has_challenge;
+	h->challenge = h->plain.challenge;
+	host_ready(h);
+}
+
+static void host_on_plain_ping(struct guard_http_response *resp, const struct guard_error *error,
+			       void *ctx)
+{
+	struct reg_host *h = ctx;
+
+	h->plain.pending = false;
+	h->plain.done = true;
+	guard_error_copy(&h->plain.error, error);
+	if (error->code == GUARD_OK)
+		h->plain.has_challenge = ping_challenge(resp, &h->plain.challenge);
+	if (h->plain.awaited && h->state == HOST_PINGING) {
+		h->plain.awaited = false;
+		host_apply_plain(h);
+	}
+}
+
 static void host_on_ping(struct guard_http_response *resp, const struct guard_error *error,
 			 void *ctx)
 {
 	struct reg_host *h = ctx;
-	struct guard_auth_challenge challenge;
 
 	if (error->code != GUARD_OK) {
 		/* A loopback or insecure host that fails the TLS handshake is
@@ -529,28 +584,27 @@ static void host_on_ping(struct guard_http_response *resp, const struct guard_er
 		    strncmp(h->base, "https://", 8) == 0) {
 			memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
 			guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
-			host_ping(h);
+			if (h->plain.done)
+				host_apply_plain(h);
+			else if (h->plain.pending)
+				h->plain.awaited = true;
+			else
+				host_ping(h);
 			return;
 		}
 		host_fail(h, error);
 		return;
 	}
-	h->has_challenge = false;
-	if (resp->status == 401 &&
-	    guard_auth_parse_challenge(resp->www_authenticate.data, &challenge, NULL) == 0) {
-		/* The scope of a manifest request is its repository's, whatever
-		 * the ping's challenge names. */
-		challenge.scope[0] = '\0';
-		challenge.error[0] = '\0';
-		h->challenge = challenge;
-		h->has_challenge = true;
-	}
+	h->has_challenge = ping_challenge(resp, &h->challenge);
 	host_ready(h);
 }
 
 /* Sends GET /v2/ to learn the host's scheme and challenge. A status other
  * than 401 only means that no challenge is known, because some mirrors and
- * proxies return 404 there. */
+ * proxies return 404 there. A loopback or insecure host is asked over HTTPS
+ * and plain HTTP at the same time, so that a plain HTTP registry costs no
+ * extra round trip after its failed handshake; the HTTPS response wins
+ * whenever the handshake succeeds. */
 static void host_ping(struct reg_host *h)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
@@ -558,14 +612,30 @@ static void host_ping(struct reg_host *h)
 	struct guard_error err = GUARD_ERROR_INIT;
 
 	h->state = HOST_PINGING;
+	memset(&h->plain, 0, sizeof(h->plain));
 	if (guard_buf_printf(&url, &err, "%s/v2/", h->base) < 0) {
 		host_fail(h, &err);
 		return;
 	}
 	req.method = "GET";
 	req.url = url.data;
-	if (guard_http_submit(h->reg->http, &req, host_on_ping, h, &err) < 0)
+	if (guard_http_submit(h->reg->http, &req, host_on_ping, h, &err) < 0) {
+		guard_buf_release(&url);
 		host_fail(h, &err);
+		return;
+	}
+	guard_buf_release(&url);
+	if (!h->http_fallback || strncmp(h->base, "https://", 8) != 0)
+		return;
+
+	/* No retries: a host whose handshake fails is up, and host_apply_plain
+	 * pings again when this one request fails. */
+	req.max_attempts = 1;
+	if (guard_buf_printf(&url, NULL, "http://%s/v2/", h->base + 8) == 0) {
+		req.url = url.data;
+		if (guard_http_submit(h->reg->http, &req, host_on_plain_ping, h, NULL) == 0)
+			h->plain.pending = true;
+	}
 	guard_buf_release(&url);
 }
 
@@ -1076,6 +1146,7 @@ static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_
 	 * the next call, because the registry may be back by then. */
 	for (struct reg_host *h = reg->hosts; h; h = h->next) {
 		h->ping_waiters = NULL;
+		memset(&h->plain, 0, sizeof(h->plain));
 		if (h->state != HOST_READY)
 			h->state = HOST_NEW;
 	}

@@ -79,7 +79,7 @@ is "$(grep -c 'retrying' err)" 3 "stopped registry: 3 retries in all, not 3 per 
 is "$(grep -c '(attempt 2 of 4)' err)" 1 "stopped registry: attempt 2 logged once"
 is "$(grep -c '(attempt 3 of 4)' err)" 1 "stopped registry: attempt 3 logged once"
 is "$(grep -c '(attempt 4 of 4)' err)" 1 "stopped registry: attempt 4 logged once"
-like "$(cat err)" "with 4 HTTP requests" "stopped registry: 4 requests in all"
+like "$(cat err)" "with 5 HTTP requests" "stopped registry: 4 HTTPS attempts and 1 plain HTTP"
 like "$(cat err)" "cannot reach '$TB_PLAIN'" "stopped registry: the registry is named"
 
 # The progress line counts finished look-ups up to the batch size.
