@@ -507,7 +507,7 @@ static void host_ready(struct reg_host *h)
 }
 
 /* Fails the jobs held for the ping with its error: a host that cannot be
- * reached costs one request and its retries, not one per reference. */
+ * reached costs one ping and its retries, not retries per reference. */
 static void host_fail(struct reg_host *h, const struct guard_error *err)
 {
 	struct job *job = h->ping_waiters;

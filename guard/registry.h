@@ -39,10 +39,10 @@ int guard_registry_new(struct guard_registry **out, const struct guard_registry_
 void guard_registry_free(struct guard_registry *registry);
 
 /* Resolves every request concurrently, at most jobs in flight (0 = default).
- * Identical references are resolved once. Each registry host gets one
- * GET /v2/ first, which finds its authentication challenge (and, for a
- * loopback or insecure host, whether it speaks TLS), so that each
- * reference costs one manifest request plus one token request per
+ * Identical references are resolved once. Each registry host is pinged
+ * first (GET /v2/, over HTTPS and plain HTTP at once for a loopback or
+ * insecure host), which finds its authentication challenge and scheme, so
+ * that each reference costs one manifest request plus one token request per
  * repository. Returns 0 when the batch ran, even
  * if single requests failed (each has its own status and error); -1 only for
  * failures that stop everything. */
