@@ -279,7 +279,20 @@ struct request_table {
 	char **keys;
 	size_t count;
 	size_t cap;
+	size_t *slots;		/* open-addressing index of keys, SIZE_MAX = empty */
+	size_t slot_count;	/* a power of two, at least twice cap */
 };
+
+static size_t key_hash(const char *key)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		hash ^= *p;
+		hash *= 0x100000001b3ull;
+	}
+	return (size_t)hash;
+}
 
 static size_t find_or_add_request(struct request_table *table, const struct guard_ref *ref,
 				  bool by_digest, const char *platform, struct guard_error *err)
@@ -287,7 +300,7 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	struct guard_ref *copy = &table->refs[table->count];
 	struct guard_buf key = GUARD_BUF_INIT(4096);
 	char *canonical;
-	size_t i;
+	size_t i, slot;
 
 	*copy = *ref;
 	if (!by_digest)
@@ -304,12 +317,14 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	}
 	free(canonical);
 
-	for (i = 0; i < table->count; i++) {
-		if (strcmp(table->keys[i], key.data) == 0) {
+	for (slot = key_hash(key.data) & (table->slot_count - 1); table->slots[slot] != SIZE_MAX;
+	     slot = (slot + 1) & (table->slot_count - 1)) {
+		if (strcmp(table->keys[table->slots[slot]], key.data) == 0) {
 			guard_buf_release(&key);
-			return i;
+			return table->slots[slot];
 		}
 	}
+	i = table->count;
 	table->keys[i] = guard_buf_detach(&key, NULL);
 	if (!table->keys[i]) {
 		guard_error_oom(err);
@@ -319,6 +334,7 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	table->requests[i].ref = copy;
 	table->requests[i].by_digest = by_digest;
 	table->requests[i].platform = by_digest ? NULL : platform;
+	table->slots[slot] = i;
 	table->count++;
 	return i;
 }
@@ -330,6 +346,7 @@ static void request_table_release(struct request_table *table)
 	for (i = 0; i < table->count; i++)
 		free(table->keys[i]);
 	free(table->keys);
+	free(table->slots);
 	free(table->refs);
 	free(table->requests);
 	memset(table, 0, sizeof(*table));
@@ -345,8 +362,14 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 	table->requests = calloc(cap ? cap : 1, sizeof(*table->requests));
 	table->refs = calloc(cap ? cap : 1, sizeof(*table->refs));
 	table->keys = calloc(cap ? cap : 1, sizeof(*table->keys));
-	if (!table->requests || !table->refs || !table->keys)
+	table->slot_count = 16;
+	while (table->slot_count < cap * 2)
+		table->slot_count *= 2;
+	table->slots = malloc(table->slot_count * sizeof(*table->slots));
+	if (!table->requests || !table->refs || !table->keys || !table->slots)
 		return guard_error_oom(err);
+	for (i = 0; i < table->slot_count; i++)
+		table->slots[i] = SIZE_MAX;
 
 	for (i = 0; i < run->site_count; i++) {
 		struct guard_pin_site *site = &run->sites[i];
@@ -375,6 +398,14 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 	return 0;
 }
 
+/* Redraws the progress line as resolutions finish (shown only on a
+ * terminal and without -q, see guard_log_progress). */
+static void show_resolve_progress(size_t done, size_t total, void *ctx)
+{
+	(void)ctx;
+	guard_log_progress("resolving image references: %zu/%zu", done, total);
+}
+
 static int resolve(struct guard_pin_run *run, struct request_table *table,
 		   struct guard_error *err)
 {
@@ -390,8 +421,8 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 		guard_log_warn_once("pin-platform",
 				    "--platform %s pins single-platform manifests; builds for other "
 				    "platforms will get the wrong architecture", run->platform);
-	guard_log_progress("resolving %zu image reference%s...", table->count,
-			   table->count == 1 ? "" : "s");
+	guard_log_progress("resolving image references: 0/%zu", table->count);
+	guard_registry_set_progress_fn(registry, show_resolve_progress, NULL);
 	started = guard_now_ms();
 	rc = guard_registry_resolve_all(registry, table->requests, table->count,
 					run->jobs ? run->jobs : run->config.pin.jobs, err);

@@ -52,7 +52,8 @@ is "$(sed -n 3p compose.yaml)" "    image: node:22@$NODE" "compose file pinned"
 # A progress line on a terminal, none with -q.
 printf 'FROM python:3.12-alpine\n' > tty.Dockerfile
 script -qec "$GUARD pin --diff ${MIRROR[*]} tty.Dockerfile" /dev/null > tty.out 2>&1
-like "$(cat tty.out)" "resolving 1 image reference" "progress line on a terminal"
+like "$(cat tty.out)" "resolving image references: 0/1" "progress line on a terminal"
+like "$(cat tty.out)" "resolving image references: 1/1" "progress line counts finished look-ups"
 script -qec "$GUARD pin -q --diff ${MIRROR[*]} tty.Dockerfile" /dev/null > tty.out 2>&1
 unlike "$(cat tty.out)" "resolving" "no progress line with -q"
 "$GUARD" pin --diff "${MIRROR[@]}" tty.Dockerfile > out 2> err
