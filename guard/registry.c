@@ -62,6 +62,8 @@ struct reg_host {
 	struct plain_ping plain;
 	bool cred_loaded;
 	bool has_cred;
+	bool cred_failed;		/* the lookup failed: every request of the host fails */
+	struct guard_error cred_error;
 	struct guard_credential cred;
 	char *basic;		/* "Basic ..." once the registry asked for Basic */
 	struct reg_host *next;
@@ -299,22 +301,27 @@ static int host_get(struct guard_registry *reg, const char *domain, struct reg_h
 	return 0;
 }
 
-/* Looks up the host's credential once. A failing lookup is a warning and
- * the registry is used anonymously. */
-static void host_load_credential(struct guard_registry *reg, struct reg_host *h)
+/* Looks up the host's credential once. A helper that fails was already a
+ * warning inside the lookup; a lookup that fails (an unreadable or
+ * malformed config.json) fails every request of the host, as docker does,
+ * rather than going on without the credentials the user configured. */
+static int host_load_credential(struct guard_registry *reg, struct reg_host *h,
+				struct guard_error *err)
 {
-	struct guard_error err = GUARD_ERROR_INIT;
 	bool found = false;
 
-	if (h->cred_loaded)
-		return;
-	h->cred_loaded = true;
-	if (reg->credential_fn(h->cred_key, &h->cred, &found, &err) < 0) {
-		guard_log_warn("reading credentials for '%s' failed, continuing without: %s",
-			       h->cred_key, err.message);
-		return;
+	if (!h->cred_loaded) {
+		h->cred_loaded = true;
+		if (reg->credential_fn(h->cred_key, &h->cred, &found, &h->cred_error) < 0)
+			h->cred_failed = true;
+		else
+			h->has_cred = found;
 	}
-	h->has_cred = found;
+	if (h->cred_failed) {
+		guard_error_copy(err, &h->cred_error);
+		return -1;
+	}
+	return 0;
 }
 
 /* Marks a job finished and reports the progress of a resolve batch. */
@@ -461,6 +468,7 @@ static void job_need_token(struct job *job, const struct guard_auth_challenge *c
  * it comes. */
 static void job_send_authorized(struct job *job)
 {
+	struct guard_error cred_err = GUARD_ERROR_INIT;
 	struct reg_host *h = job->host;
 	const char *token;
 
@@ -471,7 +479,10 @@ static void job_send_authorized(struct job *job)
 	} else if (h->basic) {
 		job_set_authorization(job, "", h->basic);
 	} else if (h->has_challenge) {
-		host_load_credential(job->reg, h);
+		if (host_load_credential(job->reg, h, &cred_err) < 0) {
+			job_fail_copy(job, &cred_err);
+			return;
+		}
 		if (h->challenge.scheme == GUARD_AUTH_BEARER) {
 			if (h->has_cred && h->cred.registry_token) {
 				job_set_authorization(job, "Bearer ", h->cred.registry_token);
@@ -685,7 +696,8 @@ static int fetch_submit(struct token_fetch *f, struct guard_error *err)
 	struct guard_http_request req = { 0 };
 	int rc;
 
-	host_load_credential(f->reg, f->host);
+	if (host_load_credential(f->reg, f->host, err) < 0)
+		return -1;
 	if (guard_auth_token_request_build(&f->challenge, f->scope,
 					   f->host->has_cred ? &f->host->cred : NULL, f->used_get,
 					   &tr, err) < 0)
@@ -837,7 +849,10 @@ static void job_on_unauthorized(struct job *job, struct guard_http_response *res
 		job_fail_copy(job, &err);
 		return;
 	}
-	host_load_credential(job->reg, h);
+	if (host_load_credential(job->reg, h, &err) < 0) {
+		job_fail_copy(job, &err);
+		return;
+	}
 	if (challenge.scheme == GUARD_AUTH_BASIC) {
 		if (!h->has_cred || !h->cred.username || !h->cred.password) {
 			job_fail(job, GUARD_ERR_AUTH, "registry '%s' requires a login for '%s': %s",
