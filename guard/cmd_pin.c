@@ -46,7 +46,6 @@ static const char pin_help[] =
 	"      --build-arg NAME=VALUE  value of a Dockerfile ARG (repeatable); NAME\n"
 	"                            alone takes the value from the environment\n"
 	"      --jobs N              registry look-ups in flight (1-256, default 8)\n"
-	"      --format text|json    output format (default text)\n"
 	"\n";
 
 static const char pin_help_exit[] =
