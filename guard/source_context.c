@@ -772,7 +772,8 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 				     opts->dockerfile, strerror(errno));
 		goto done;
 	} else {
-		guard_log_info("no Dockerfile at '%s': scanning the context only", dockerfile);
+		guard_log_warn("no Dockerfile at '%s': scanning the context only; name one with -f",
+			       dockerfile);
 	}
 
 	fd = open(opts->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
