@@ -301,10 +301,10 @@ static int host_get(struct guard_registry *reg, const char *domain, struct reg_h
 	return 0;
 }
 
-/* Looks up the host's credential once. A helper that fails was already a
- * warning inside the lookup; a lookup that fails (an unreadable or
- * malformed config.json) fails every request of the host, as docker does,
- * rather than going on without the credentials the user configured. */
+/* Looks up the host's credential once. A failing helper was already a
+ * warning inside the lookup. A failing lookup (an unreadable or malformed
+ * config.json) fails every request of the host, as docker does, rather than
+ * going on without the credentials the user configured. */
 static int host_load_credential(struct guard_registry *reg, struct reg_host *h,
 				struct guard_error *err)
 {
