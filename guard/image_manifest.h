@@ -18,6 +18,7 @@ struct image_walk {
 	struct guard_string_list scanned_layers;	/* layers already walked, for shared layers */
 	uint64_t platform_seen;		/* bit i: opts->platforms[i] was found */
 	unsigned images;		/* platform images walked */
+	struct guard_string_list platforms;	/* every platform met, selected or not */
 };
 
 /* Parses JSON text; what names it in errors. */

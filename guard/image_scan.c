@@ -241,8 +241,8 @@ static int on_entry(void *ctx, const struct guard_image_entry *e, int *watch_id,
 	return 0;
 }
 
-/* loc.removed already tells every report that a later layer deleted the file,
- * so the message carries only the extra fact: which layer deleted it. */
+/* Every report prints loc.removed as "deleted by a later layer", so the
+ * message adds only the layer that deleted the file. */
 static void on_removed(void *ctx, int watch_id, int layer_index)
 {
 	struct image_scan *s = ctx;

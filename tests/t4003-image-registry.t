@@ -69,8 +69,9 @@ testbed_push multi "$TB_PLAIN/test/multi:1" || exit 1
 is "$rc" 0 "index from the registry without secrets is clean"
 [ "$rc" = 0 ] || sed "s/^/# /" multi.err
 is "$(jq '.summary.problems' multi.json)" 0 "index from the registry has no problems"
-"$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" >/dev/null 2>&1; rc=$?
+out=$("$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" 2>&1 >/dev/null); rc=$?
 is "$rc" 4 "platform missing from the index exits 4"
+like "$out" "no platform 'linux/s390x' in image '.*': it has linux/" "registry platform error lists the platforms"
 
 # Corrupt a layer in the plain registry's storage: the digest check fails.
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")
