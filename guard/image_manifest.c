@@ -72,8 +72,8 @@ json_t *guard_manifest_select_ref(json_t *index, const char *ref, const char *im
 				"cannot read image '%s': its index.json lists no image", image);
 	else if (!ref)
 		guard_error_set(err, GUARD_ERR_USAGE,
-				"'%s' contains %zu images; choose one with :NAME (names: %s)", image,
-				count, names.data);
+				"missing image name for '%s': it contains %zu images (names: %s), so add :NAME to choose one",
+				image, count, names.data);
 	else
 		guard_error_set(err, GUARD_ERR_PARSE,
 				"no image named '%s' in '%s': the names are %s (write one after the last ':')",
@@ -133,9 +133,24 @@ static bool platform_selected(struct image_walk *w, const char *platform)
 	return selected;
 }
 
+void guard_manifest_error_class(const struct image_walk *w, struct guard_error *err)
+{
+	if (!err)
+		return;
+	/* The store reports a missing blob as GUARD_ERR_NOTFOUND so that the walk
+	 * can skip optional ones (attestations, other platforms). In a local
+	 * image a failure that keeps it means the layout or archive lacks a blob. */
+	if (!w->registry && (err->code == GUARD_ERR_NOTFOUND || err->code == GUARD_ERR_AUTH ||
+			     err->code == GUARD_ERR_NETWORK))
+		err->code = GUARD_ERR_PARSE;
+	else if (w->registry && (err->code == GUARD_ERR_PARSE || err->code == GUARD_ERR_IO))
+		err->code = GUARD_ERR_NETWORK;
+}
+
 static int report_problem(struct image_walk *w, struct guard_error *problem,
 			  struct guard_error *err)
 {
+	guard_manifest_error_class(w, problem);
 	return w->visitor->problem(w->visitor->ctx, problem, err);
 }
 
@@ -701,8 +716,8 @@ static json_t *select_saved_image(struct image_walk *w, json_t *list, const char
 				"cannot read image '%s': its manifest.json lists no image", w->name);
 	else if (!ref)
 		guard_error_set(err, GUARD_ERR_USAGE,
-				"'%s' contains %zu images; choose one with :NAME (names: %s)", w->name,
-				json_array_size(list), names.data);
+				"missing image name for '%s': it contains %zu images (names: %s), so add :NAME to choose one",
+				w->name, json_array_size(list), names.data);
 	else
 		guard_error_set(err, GUARD_ERR_PARSE,
 				"no image named '%s' in '%s': the names are %s (write one after the last ':')",

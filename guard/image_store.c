@@ -97,8 +97,13 @@ static int dir_open(void *impl, const char *key, struct guard_blob_source *out,
 	if (fd < 0) {
 		int saved = errno;
 
+		/* NOTFOUND lets the walk skip optional blobs; guard_image_walk turns a
+		 * failure that keeps it into a parse error. */
 		guard_error_set(err, saved == ENOENT ? GUARD_ERR_NOTFOUND : GUARD_ERR_IO,
-				"cannot open '%s': %s", full, strerror(saved));
+				"cannot open '%s': %s%s", full, strerror(saved),
+				saved == ENOENT
+					? " (the layout lacks this file, so copy the image into it again)"
+					: "");
 		free(full);
 		return -1;
 	}
@@ -274,7 +279,9 @@ static const struct tar_entry *tar_resolve(const struct tar_store *t, const char
 	const char *slash;
 
 	if (!e) {
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' is not in the archive", name);
+		guard_error_set(err, GUARD_ERR_NOTFOUND,
+				"cannot find '%s' in archive '%s' (the archive lacks this file, so save the image again)",
+				name, t->path);
 		return NULL;
 	}
 	if (e->regular)

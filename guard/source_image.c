@@ -173,17 +173,6 @@ static int check_platforms(struct image_walk *w, bool registry, struct guard_err
 	return rc;
 }
 
-/* A local image never fails with a registry class. The store reports a
- * missing blob as GUARD_ERR_NOTFOUND so that the walk can skip optional ones
- * (attestations, other platforms), and a failure that still carries it here
- * means the layout or archive lacks a blob it needs. */
-static void local_error_class(struct guard_error *err)
-{
-	if (err && (err->code == GUARD_ERR_NOTFOUND || err->code == GUARD_ERR_AUTH ||
-		    err->code == GUARD_ERR_NETWORK))
-		err->code = GUARD_ERR_PARSE;
-}
-
 int guard_image_walk(const char *name, const struct guard_image_options *opts,
 		     const struct guard_image_visitor *visitor, struct guard_error *err)
 {
@@ -211,11 +200,14 @@ int guard_image_walk(const char *name, const struct guard_image_options *opts,
 				       "'%s' is a local file or folder, not a registry image: name it as oci:%s, oci-archive:%s or docker-archive:%s",
 				       name, name, name, name);
 
+	w.registry = transport == TRANSPORT_DOCKER;
 	rc = walk_transport(&w, transport, rest, err);
 	if (rc == 0)
-		rc = check_platforms(&w, transport == TRANSPORT_DOCKER, err);
-	if (rc < 0 && transport != TRANSPORT_DOCKER)
-		local_error_class(err);
+		rc = check_platforms(&w, w.registry, err);
+	/* A registry image whose store is not open yet failed on its reference
+	 * or its first request, and that error has its class already. */
+	if (rc < 0 && (!w.registry || w.store.open))
+		guard_manifest_error_class(&w, err);
 	guard_image_store_release(&w.store);
 	guard_string_list_release(&w.scanned_layers);
 	guard_string_list_release(&w.platforms);

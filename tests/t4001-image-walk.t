@@ -126,7 +126,7 @@ umoci tag --image "$O:1" 2
 umoci tag --image "$O:1" 3
 out=$("$WALK" "oci:$O" 2>&1); rc=$?
 is "$rc" 2 "ambiguous layout fails"
-like "$out" "contains [0-9]+ images; choose one with :NAME \(names: [^)]*\)" "error lists the names"
+like "$out" "missing image name for .*: it contains [0-9]+ images \(names: [^)]*\), so add :NAME" "error lists the names"
 out=$("$WALK" "oci:$O:nope" 2>&1); rc=$?
 like "$out" "no image named 'nope' in" "unknown name is reported"
 

@@ -35,7 +35,7 @@ scan_fails "file named as a layout" 3 "'oci.tar': not a folder \(name a tar arch
 	oci:oci.tar
 scan_fails "missing ref in a layout" 3 "no image named 'nosuchref' in 'oci:.*': the names are x, y" \
 	"oci:$O:nosuchref"
-scan_fails "two refs without a choice" 2 "contains 2 images; choose one with :NAME \(names: x, y\)" \
+scan_fails "two refs without a choice" 2 "missing image name for .*: it contains 2 images \(names: x, y\), so add :NAME to choose one" \
 	"oci:$O"
 
 scan_fails "missing archive" 3 \
@@ -63,9 +63,16 @@ scan_fails "missing platform in a layout" 3 \
 scan_fails "missing platform in an archive" 3 "no platform 'linux/arm64' in image 'oci-archive:oci.tar:x': it has linux/amd64" \
 	--platform linux/arm64 oci-archive:oci.tar:x
 
-# A blob that the layout lacks is a broken layout, not a registry answer.
-rm "$(image_blob "$O" "$(image_manifest_digest "$O" x)")"
-scan_fails "layout without its manifest blob" 3 "reading manifest 'sha256:[0-9a-f]{64}' of 'oci:.*:x'" \
+# A blob that the layout or archive lacks is broken input, not a registry
+# failure.
+MANIFEST=$(image_manifest_digest "$O" x)
+tar -C "$O" --exclude "./blobs/sha256/${MANIFEST#sha256:}" -cf partial.tar .
+scan_fails "archive without its manifest blob" 3 \
+	"cannot find 'blobs/sha256/${MANIFEST#sha256:}' in archive 'partial.tar' \(the archive lacks this file" \
+	oci-archive:partial.tar:x
+rm "$(image_blob "$O" "$MANIFEST")"
+scan_fails "layout without its manifest blob" 3 \
+	"reading manifest 'sha256:[0-9a-f]{64}' of 'oci:.*:x': cannot open .*: No such file or directory \(the layout lacks this file" \
 	"oci:$O:x"
 
 done_testing
