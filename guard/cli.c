@@ -138,10 +138,18 @@ int guard_options_handle(struct guard_options *opts, int id, const char *arg,
 	}
 }
 
-int guard_options_usage_error(const char *command, struct guard_error *err)
+int guard_options_usage_error(const char *command, char **argv, struct guard_error *err)
 {
+	/* getopt_long has just consumed the offending word: an unknown option,
+	 * or an option whose value is missing. */
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+
+	if (arg && arg[0] == '-')
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "unknown option, or option without its value: '%s'; run "
+				       "'guard %s --help'", arg, command);
 	return guard_error_set(err, GUARD_ERR_USAGE,
-			       "invalid arguments for '%s'; run 'guard %s --help'", command, command);
+			       "invalid arguments for 'guard %s'; run 'guard %s --help'", command, command);
 }
 
 int guard_options_open_output(const struct guard_options *opts, void **file,
