@@ -59,7 +59,9 @@ static const char hook_usage[] =
 	"--force is given.\n"
 	"\n"
 	"Options of pre-push:\n"
-	"      --max-blob-size SIZE  skip and count blobs larger than SIZE (default 10M)\n"
+	"      --max-blob-size SIZE  largest blob to scan, in bytes (default 10M, or\n"
+	"                            scan.max-file-size from .guard.yaml); a larger blob\n"
+	"                            blocks the push, because it was not scanned\n"
 	"  -j, --jobs N              scan with N threads\n"
 	"      --dry-run             print 'COMMIT PATH BLOB' for each file the push\n"
 	"                            would scan, and scan nothing\n"
@@ -386,6 +388,7 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 	ro.target = target;
 	ro.options = &args->options;
 	ro.scan = args->scan;
+	ro.scan.pre_push = true;
 	rc = guard_git_scan_report(git, &ro, err);
 	if (rc == GUARD_RESULT_FINDINGS)
 		print_push_guidance();
