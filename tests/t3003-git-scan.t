@@ -139,4 +139,15 @@ like "$(cat "$TMP/scan.err")" "too large to scan 'large.txt' in the staged chang
 	"--staged: the problem names the path and size"
 like "$(cat "$TMP/scan.err")" "or unstage the file" "--staged: the problem says what to do"
 
+# Outside a repository the error names the folder and what to do.
+mkdir -p "$TMP/plain" && cd "$TMP/plain" || exit 1
+"$GUARD" scan git > /dev/null 2> "$TMP/err"
+is $? 3 "outside a repository: exit 3"
+like "$(cat "$TMP/err")" "not a git repository: '$TMP/plain'" "outside a repository: the folder is named"
+like "$(cat "$TMP/err")" "run guard inside a git work tree or a bare repository" \
+	"outside a repository: says what to do"
+GIT_DIR=$TMP/plain/none "$GUARD" scan git > /dev/null 2> "$TMP/err"
+like "$(cat "$TMP/err")" "not a git repository: '$TMP/plain/none' \\(from GIT_DIR\\)" \
+	"GIT_DIR without a repository is named"
+
 done_testing
