@@ -19,7 +19,8 @@ static const char pre_push_script[] =
 	"# git pre-push hook: blocks a push whose new commits add a secret.\n"
 	"# Installed by 'guard hook install'. It runs 'guard hook pre-push', which\n"
 	"# reads the refs being pushed from stdin. To push once without the check,\n"
-	"# run 'git push --no-verify'.\n"
+	"# run 'git push --no-verify'. The \"--\" keeps a remote name that starts\n"
+	"# with '-' from being read as an option.\n"
 	"case $0 in\n"
 	"*/*) here=${0%/*} ;;\n"
 	"*) here=. ;;\n"
@@ -37,7 +38,7 @@ static const char pre_push_script[] =
 	"\techo \"guard: hint: install guard or set GUARD to its path; to push without the check, run 'git push --no-verify'\" >&2\n"
 	"\texit 1\n"
 	"fi\n"
-	"exec \"$guard\" hook pre-push \"$@\"\n";
+	"exec \"$guard\" hook pre-push -- \"$@\"\n";
 
 /* git writes one line per ref; a longer line is not git's input. */
 #define PUSH_LINE_MAX 4096
@@ -45,7 +46,7 @@ static const char pre_push_script[] =
 #define HOOK_FILE_MAX (1024 * 1024)
 
 static const char hook_usage[] =
-	"usage: guard hook pre-push [REMOTE URL] [options]\n"
+	"usage: guard hook pre-push [options] [--] [REMOTE URL]\n"
 	"       guard hook install [--force]\n"
 	"\n"
 	"pre-push: run as git's pre-push hook. Reads the lines git writes to the\n"
@@ -53,6 +54,8 @@ static const char hook_usage[] =
 	"the commits each update sends that the remote does not have yet. Without\n"
 	"input lines, PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (set by the\n"
 	"pre-commit framework) give the range. Findings or any error block the push.\n"
+	"Options may also follow REMOTE URL; after \"--\", as the installed hook\n"
+	"passes them, a remote name that starts with '-' is not read as an option.\n"
 	"\n"
 	"install: copy the pre-push hook into this repository's hooks folder\n"
 	"(core.hooksPath when set). An existing different hook is kept unless\n"
@@ -97,7 +100,10 @@ static int parse_args(struct hook_args *args, int argc, char **argv, struct guar
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j:" GUARD_COMMON_SHORT_OPTIONS, hook_options,
+	/* Options may follow the remote and URL, as in other commands. git may
+	 * pass a remote name that starts with '-' ('git remote add -- -x URL'),
+	 * so the installed hook puts "--" before git's arguments. */
+	while ((c = getopt_long(argc, argv, "j:" GUARD_COMMON_SHORT_OPTIONS, hook_options,
 				NULL)) != -1) {
 		handled = guard_options_handle(&args->options, c, optarg, err);
 		if (handled < 0)
@@ -349,6 +355,24 @@ static void print_push_guidance(void)
 	guard_log_hint("to push anyway, run 'git push --no-verify'");
 }
 
+/* Sets a usage error that lists the arguments given, so that an option
+ * read as a remote name (or the reverse) is visible. */
+static int usage_arguments(int argc, char **argv, struct guard_error *err)
+{
+	struct guard_buf list = GUARD_BUF_INIT(GUARD_ERROR_MAX);
+	int i, rc;
+
+	for (i = 0; i < argc; i++)
+		if (guard_buf_printf(&list, err, "%s'%.100s'", i ? " " : "", argv[i]) < 0)
+			break;
+	rc = guard_error_set(err, GUARD_ERR_USAGE,
+			     "invalid arguments %s: 'guard hook pre-push' takes the remote name and "
+			     "URL that git passes to the hook, or nothing; put \"--\" before a remote "
+			     "name that starts with '-'", list.data ? list.data : "");
+	guard_buf_release(&list);
+	return rc;
+}
+
 static int run_pre_push(struct hook_args *args, int argc, char **argv, struct guard_error *err)
 {
 	struct guard_git_report_options ro;
@@ -359,9 +383,7 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 	int rc = -1;
 
 	if (argc != 0 && argc != 2)
-		return guard_error_set(err, GUARD_ERR_USAGE,
-				       "'guard hook pre-push' takes the remote name and URL that git "
-				       "passes to the hook, or nothing");
+		return usage_arguments(argc, argv, err);
 	snprintf(target, sizeof(target), "push to %.200s", argc == 2 ? argv[0] : "the remote");
 
 	if (guard_git_open(&git, err) < 0 || read_push_lines(git, &plan, &lines, err) < 0)

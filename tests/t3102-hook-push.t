@@ -82,6 +82,16 @@ push origin v2
 ok $(( $? == 0 )) "annotated tag of a commit with a secret is blocked"
 like "$(cat "$TMP/push.out")" "dirty.txt" "tag push: the finding is shown"
 
+# git passes a remote name that starts with '-' to the hook as it is.
+git remote add -- -q "file://$TMP/origin.git"
+git checkout -q -b dashed main
+echo "dashed" > dashed.txt && git add dashed.txt && commit -m "dashed remote"
+push -- -q dashed
+is $? 0 "remote named -q: clean push passes"
+like "$(cat "$TMP/push.out")" "git: walked 1 commit" "remote named -q: the hook scanned the push"
+remote_has dashed
+ok $? "remote named -q: the push reached the remote"
+
 # A blob over the default 10M cap is not scanned, so the push is blocked.
 git checkout -q -b large main
 { head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'a'; printf '\ntoken = %s\n' "$(fake_github_token)"; } \

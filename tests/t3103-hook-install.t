@@ -59,6 +59,6 @@ cp "$ROOT/hooks/pre-push" "$TMP/beside/pre-push"
 printf '#!/bin/sh\necho "beside $*"\n' > "$TMP/beside/guard"
 chmod +x "$TMP/beside/guard" "$TMP/beside/pre-push"
 out=$(unset GUARD; PATH=$TMP/empty-bin /bin/sh "$TMP/beside/pre-push" origin url < /dev/null)
-is "$out" "beside hook pre-push origin url" "hook finds guard beside itself"
+is "$out" "beside hook pre-push -- origin url" "hook finds guard beside itself"
 
 done_testing
