@@ -1,5 +1,7 @@
 /* "guard hook": the git pre-push hook and its installer. */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +61,9 @@ static const char hook_usage[] =
 	"\n"
 	"install: copy the pre-push hook into this repository's hooks folder\n"
 	"(core.hooksPath when set). An existing different hook is kept unless\n"
-	"--force is given.\n"
+	"--force is given, which moves it to pre-push.guard-backup beside the new\n"
+	"hook. Warns when the hook would not find guard in GUARD, PATH or the hooks\n"
+	"folder, because such a hook blocks every push.\n"
 	"\n"
 	"Options of pre-push:\n"
 	"      --max-blob-size SIZE  largest blob to scan, in bytes (default 10M, or\n"
@@ -486,12 +490,95 @@ static int make_folders(const char *path, struct guard_error *err)
 	return rc;
 }
 
+/* Largest number tried in pre-push.guard-backup.N before giving up. */
+#define HOOK_BACKUPS_MAX 100
+
+/* Renames the hook at path to the first free name of pre-push.guard-backup,
+ * pre-push.guard-backup.2, ... beside it, so that --force loses nothing. A
+ * symbolic link is moved as the link, and its target is left as it is. */
+static int move_hook_aside(const char *path, char **backup, struct guard_error *err)
+{
+	struct guard_buf name = GUARD_BUF_INIT(PATH_MAX);
+	struct stat st;
+	int n;
+
+	for (n = 1; n <= HOOK_BACKUPS_MAX; n++) {
+		guard_buf_release(&name);
+		if ((n == 1 ? guard_buf_printf(&name, err, "%s.guard-backup", path)
+			    : guard_buf_printf(&name, err, "%s.guard-backup.%d", path, n)) < 0)
+			return -1;
+		if (lstat(name.data, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	if (n > HOOK_BACKUPS_MAX) {
+		guard_buf_release(&name);
+		return guard_error_set(err, GUARD_ERR_LIMIT, "cannot keep a backup of '%s': "
+				       "'%s.guard-backup' up to '.%d' exist already; remove old backups",
+				       path, path, HOOK_BACKUPS_MAX);
+	}
+	if (rename(path, name.data) < 0) {
+		guard_error_set(err, GUARD_ERR_IO, "moving '%s' to '%s': %s", path, name.data,
+				strerror(errno));
+		guard_buf_release(&name);
+		return -1;
+	}
+	*backup = guard_buf_detach(&name, NULL);
+	return 0;
+}
+
+/* True when an executable regular file named guard is in folder. */
+static bool folder_has_guard(const char *folder, size_t len)
+{
+	struct guard_buf path = GUARD_BUF_INIT(PATH_MAX);
+	struct stat st;
+	bool found;
+
+	if (guard_buf_printf(&path, NULL, "%.*s/guard", len ? (int)len : 1, len ? folder : ".") < 0)
+		return false;
+	found = stat(path.data, &st) == 0 && S_ISREG(st.st_mode) && access(path.data, X_OK) == 0;
+	guard_buf_release(&path);
+	return found;
+}
+
+/* Warns when the installed hook would not find guard, the way the script
+ * looks for it: GUARD, then PATH, then the hooks folder. Such a hook
+ * blocks every push. */
+static void check_hook_finds_guard(const char *hooks)
+{
+	const char *env = getenv("GUARD"), *path = getenv("PATH"), *end;
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (env && *env)
+		return;
+	for (; path && *path; path = *end ? end + 1 : end) {
+		end = strchrnul(path, ':');
+		if (folder_has_guard(path, (size_t)(end - path)))
+			return;
+	}
+	if (folder_has_guard(hooks, strlen(hooks)))
+		return;
+
+	guard_log_warn("the hook cannot find guard, so it will block every push: 'guard' is not "
+		       "on PATH and GUARD is not set");
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
+		guard_log_hint("run 'make install' or put guard in a folder on PATH, or set GUARD "
+			       "in the environment git runs in, for example: export GUARD='%s'", self);
+	} else {
+		guard_log_hint("run 'make install' or put guard in a folder on PATH, or set GUARD "
+			       "to guard's path in the environment git runs in");
+	}
+}
+
 static int run_install(const struct hook_args *args, int argc, struct guard_error *err)
 {
 	size_t script_len = sizeof(pre_push_script) - 1, len = 0;
 	struct guard_git *git = NULL;
-	char *folder = NULL, *path = NULL, *existing = NULL;
+	char *folder = NULL, *path = NULL, *existing = NULL, *backup = NULL;
 	struct guard_error read_err = GUARD_ERROR_INIT;
+	struct stat st;
 	int rc = -1;
 
 	if (argc != 0)
@@ -513,27 +600,40 @@ static int run_install(const struct hook_args *args, int argc, struct guard_erro
 				goto out;
 			}
 			printf("the guard pre-push hook is already installed at '%s'\n", path);
+			check_hook_finds_guard(folder);
 			rc = GUARD_RESULT_CLEAN;
 			goto out;
 		}
 		if (!args->force) {
 			guard_error_set(err, GUARD_ERR_USAGE, "a different pre-push hook exists at '%s'; "
-					"run 'guard hook install --force' to replace it, or add "
-					"'guard hook pre-push \"$@\"' to that hook", path);
+					"run 'guard hook install --force' to replace it (a backup is "
+					"kept), or add 'guard hook pre-push -- \"$@\"' to that hook", path);
 			goto out;
 		}
 	}
+	/* lstat, because a dangling symbolic link fails access() but still
+	 * takes the name. */
+	if (lstat(path, &st) == 0 && move_hook_aside(path, &backup, err) < 0)
+		goto out;
 
 	if (make_folders(folder, err) < 0 ||
 	    guard_write_atomic(path, pre_push_script, script_len, err) < 0)
-		goto out;
+		goto restore;
 	if (chmod(path, 0755) < 0) {
 		guard_error_set(err, GUARD_ERR_IO, "making '%s' executable: %s", path, strerror(errno));
 		goto out;
 	}
+	if (backup)
+		printf("kept the previous pre-push hook as '%s'\n", backup);
 	printf("installed the guard pre-push hook at '%s'\n", path);
+	check_hook_finds_guard(folder);
 	rc = GUARD_RESULT_CLEAN;
+	goto out;
+restore:
+	if (backup && rename(backup, path) < 0)
+		guard_log_error("restoring '%s' from '%s' failed: %s", path, backup, strerror(errno));
 out:
+	free(backup);
 	free(existing);
 	free(path);
 	free(folder);
