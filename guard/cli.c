@@ -10,14 +10,18 @@
 
 const char guard_common_options_help[] =
 	"Shared options:\n"
-	"      --format text|json|sarif  output format (default text)\n"
+	"      --format text|json|sarif  output format (default text; pin and rules\n"
+	"                                write text or json)\n"
 	"      --output FILE             write results to FILE instead of stdout\n"
 	"      --config FILE             read settings from FILE instead of .guard.yaml\n"
-	"      --baseline FILE           do not report findings recorded in FILE\n"
+	"      --baseline FILE           scans: do not report findings recorded in FILE\n"
 	"      --registry-mirror HOST=URL\n"
-	"                                send requests for registry HOST to URL\n"
-	"      --insecure-registry HOST  allow plain HTTP to HOST (loopback always is)\n"
-	"      --ca-file FILE            also trust the CA certificates in FILE\n"
+	"                                pin, scan image: send requests for registry\n"
+	"                                HOST to URL\n"
+	"      --insecure-registry HOST  pin, scan image: allow plain HTTP to HOST\n"
+	"                                (loopback always is)\n"
+	"      --ca-file FILE            pin, scan image: also trust the CA\n"
+	"                                certificates in FILE\n"
 	"  -q, --quiet                   print errors only\n"
 	"  -v, --verbose                 print progress notes (-vv: protocol details)\n"
 	"  -h, --help                    show this help\n";
@@ -138,10 +142,18 @@ int guard_options_handle(struct guard_options *opts, int id, const char *arg,
 	}
 }
 
-int guard_options_usage_error(const char *command, struct guard_error *err)
+int guard_options_usage_error(const char *command, char **argv, struct guard_error *err)
 {
+	/* getopt_long has just consumed the offending word: an unknown option,
+	 * or an option whose value is missing. */
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+
+	if (arg && arg[0] == '-')
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "unknown option, or option without its value: '%s'; run "
+				       "'guard %s --help'", arg, command);
 	return guard_error_set(err, GUARD_ERR_USAGE,
-			       "invalid arguments for '%s'; run 'guard %s --help'", command, command);
+			       "invalid arguments for 'guard %s'; run 'guard %s --help'", command, command);
 }
 
 int guard_options_open_output(const struct guard_options *opts, void **file,

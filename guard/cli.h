@@ -86,7 +86,7 @@ int guard_options_handle(struct guard_options *opts, int id, const char *arg,
 
 /* Sets the usage error for an unknown option or a missing value, naming the
  * subcommand so that the hint points at its --help. */
-int guard_options_usage_error(const char *command, struct guard_error *err);
+int guard_options_usage_error(const char *command, char **argv, struct guard_error *err);
 
 /* Opens opts->output (or stdout) for writing results. */
 int guard_options_open_output(const struct guard_options *opts, void **file,

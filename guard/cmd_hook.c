@@ -138,7 +138,7 @@ static int parse_args(struct hook_args *args, int argc, char **argv, struct guar
 			args->scan.jobs = (unsigned)value;
 			break;
 		default:
-			return guard_options_usage_error("hook", err);
+			return guard_options_usage_error("hook", argv, err);
 		}
 	}
 	return 0;

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dockerfile.h"
 #include "log.h"
 #include "pin.h"
 #include "registry.h"
 #include "rewrite.h"
+#include "scanner.h"
+#include "secret_name.h"
 #include "util.h"
 
 #define PIN_MAX_JOBS 256
@@ -43,7 +46,6 @@ static const char pin_help[] =
 	"      --build-arg NAME=VALUE  value of a Dockerfile ARG (repeatable); NAME\n"
 	"                            alone takes the value from the environment\n"
 	"      --jobs N              registry look-ups in flight (1-256, default 8)\n"
-	"      --format text|json    output format (default text)\n"
 	"\n";
 
 static const char pin_help_exit[] =
@@ -99,6 +101,7 @@ void guard_pin_run_release(struct guard_pin_run *run)
 	}
 	free(run->files);
 	free(run->build_args);
+	guard_scanner_free(run->scanner);
 	guard_config_release(&run->config);
 	guard_options_release(&run->opts);
 	memset(run, 0, sizeof(*run));
@@ -177,7 +180,8 @@ static int handle_option(struct guard_pin_run *run, int id, const char *arg,
 		run->jobs = (unsigned)jobs;
 		return 0;
 	default:
-		return guard_options_usage_error("pin", err);
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "invalid arguments for 'guard pin'; run 'guard pin --help'");
 	}
 }
 
@@ -208,7 +212,7 @@ static int parse_options(struct guard_pin_run *run, int argc, char **argv,
 			return 1;
 		}
 		if (id == '?' || id == ':')
-			return guard_options_usage_error("pin", err);
+			return guard_options_usage_error("pin", argv, err);
 		handled = guard_options_handle(&run->opts, id, optarg, err);
 		if (handled < 0)
 			return -1;
@@ -274,7 +278,20 @@ struct request_table {
 	char **keys;
 	size_t count;
 	size_t cap;
+	size_t *slots;		/* open-addressing index of keys, SIZE_MAX = empty */
+	size_t slot_count;	/* a power of two, at least twice cap */
 };
+
+static size_t key_hash(const char *key)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		hash ^= *p;
+		hash *= 0x100000001b3ull;
+	}
+	return (size_t)hash;
+}
 
 static size_t find_or_add_request(struct request_table *table, const struct guard_ref *ref,
 				  bool by_digest, const char *platform, struct guard_error *err)
@@ -282,7 +299,7 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	struct guard_ref *copy = &table->refs[table->count];
 	struct guard_buf key = GUARD_BUF_INIT(4096);
 	char *canonical;
-	size_t i;
+	size_t i, slot;
 
 	*copy = *ref;
 	if (!by_digest)
@@ -299,12 +316,14 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	}
 	free(canonical);
 
-	for (i = 0; i < table->count; i++) {
-		if (strcmp(table->keys[i], key.data) == 0) {
+	for (slot = key_hash(key.data) & (table->slot_count - 1); table->slots[slot] != SIZE_MAX;
+	     slot = (slot + 1) & (table->slot_count - 1)) {
+		if (strcmp(table->keys[table->slots[slot]], key.data) == 0) {
 			guard_buf_release(&key);
-			return i;
+			return table->slots[slot];
 		}
 	}
+	i = table->count;
 	table->keys[i] = guard_buf_detach(&key, NULL);
 	if (!table->keys[i]) {
 		guard_error_oom(err);
@@ -314,6 +333,7 @@ static size_t find_or_add_request(struct request_table *table, const struct guar
 	table->requests[i].ref = copy;
 	table->requests[i].by_digest = by_digest;
 	table->requests[i].platform = by_digest ? NULL : platform;
+	table->slots[slot] = i;
 	table->count++;
 	return i;
 }
@@ -325,6 +345,7 @@ static void request_table_release(struct request_table *table)
 	for (i = 0; i < table->count; i++)
 		free(table->keys[i]);
 	free(table->keys);
+	free(table->slots);
 	free(table->refs);
 	free(table->requests);
 	memset(table, 0, sizeof(*table));
@@ -340,8 +361,14 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 	table->requests = calloc(cap ? cap : 1, sizeof(*table->requests));
 	table->refs = calloc(cap ? cap : 1, sizeof(*table->refs));
 	table->keys = calloc(cap ? cap : 1, sizeof(*table->keys));
-	if (!table->requests || !table->refs || !table->keys)
+	table->slot_count = 16;
+	while (table->slot_count < cap * 2)
+		table->slot_count *= 2;
+	table->slots = malloc(table->slot_count * sizeof(*table->slots));
+	if (!table->requests || !table->refs || !table->keys || !table->slots)
 		return guard_error_oom(err);
+	for (i = 0; i < table->slot_count; i++)
+		table->slots[i] = SIZE_MAX;
 
 	for (i = 0; i < run->site_count; i++) {
 		struct guard_pin_site *site = &run->sites[i];
@@ -370,6 +397,14 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 	return 0;
 }
 
+/* Redraws the progress line as resolutions finish (shown only on a
+ * terminal and without -q, see guard_log_progress). */
+static void show_resolve_progress(size_t done, size_t total, void *ctx)
+{
+	(void)ctx;
+	guard_log_progress("resolving image references: %zu/%zu", done, total);
+}
+
 static int resolve(struct guard_pin_run *run, struct request_table *table,
 		   struct guard_error *err)
 {
@@ -385,8 +420,8 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 		guard_log_warn_once("pin-platform",
 				    "--platform %s pins single-platform manifests; builds for other "
 				    "platforms will get the wrong architecture", run->platform);
-	guard_log_progress("resolving %zu image reference%s...", table->count,
-			   table->count == 1 ? "" : "s");
+	guard_log_progress("resolving image references: 0/%zu", table->count);
+	guard_registry_set_progress_fn(registry, show_resolve_progress, NULL);
 	started = guard_now_ms();
 	rc = guard_registry_resolve_all(registry, table->requests, table->count,
 					run->jobs ? run->jobs : run->config.pin.jobs, err);
@@ -521,6 +556,123 @@ static int add_site_edit(struct guard_rewrite *rewrite, const struct guard_pin_s
 	return 0;
 }
 
+/* A copy of a file's text in which secret values are replaced by '*'
+ * bytes of the same length, so that every offset stays valid. */
+struct masked_text {
+	char *data;
+	size_t len;
+	size_t count;		/* values masked */
+};
+
+/* Masks [start, end) and counts it once, however many rules found it. */
+static void mask_range(struct masked_text *m, size_t start, size_t end)
+{
+	bool changed = false;
+	size_t i;
+
+	if (start >= end || end > m->len)
+		return;
+	for (i = start; i < end; i++) {
+		if (m->data[i] == '\n' || m->data[i] == '\r' || m->data[i] == '*')
+			continue;
+		m->data[i] = '*';
+		changed = true;
+	}
+	if (changed)
+		m->count++;
+}
+
+static size_t offset_of_line(const char *data, size_t len, unsigned line)
+{
+	size_t offset = 0;
+
+	while (line > 1 && offset < len) {
+		const char *nl = memchr(data + offset, '\n', len - offset);
+
+		if (!nl)
+			return len;
+		offset = (size_t)(nl - data) + 1;
+		line--;
+	}
+	return offset;
+}
+
+static int mask_finding(const struct guard_finding *finding, void *ctx, struct guard_error *err)
+{
+	struct masked_text *m = ctx;
+	size_t start;
+
+	(void)err;
+	if (finding->loc.line == 0 || finding->loc.column == 0)
+		return 0;
+	start = offset_of_line(m->data, m->len, finding->loc.line);
+	mask_range(m, start + finding->loc.column - 1, start + finding->loc.end_column - 1);
+	return 0;
+}
+
+/* Masks in m what guard scan would report as secrets: the engine's
+ * findings, and in a Dockerfile the literal values of ENV and ARG names
+ * that mark a secret. */
+static int mask_secrets(struct guard_pin_run *run, const struct guard_pin_file *file,
+			struct masked_text *m, struct guard_error *err)
+{
+	struct guard_scan_stats stats = { 0 };
+	struct guard_location loc = { 0 };
+	struct guard_dockerfile *df = NULL;
+	size_t i, j;
+
+	if (!run->scanner && guard_scanner_new(&run->scanner, &run->config.scan, err) < 0)
+		return -1;
+	loc.path = file->path;
+	if (guard_scanner_scan(run->scanner, &loc, file->data, file->len, &stats, mask_finding, m,
+			       err) < 0)
+		return -1;
+
+	if (file->kind != GUARD_PIN_DOCKERFILE ||
+	    guard_dockerfile_parse(&df, file->path, file->data, file->len, NULL, NULL) < 0)
+		return 0;
+	for (i = 0; i < df->instruction_count; i++) {
+		const struct guard_dockerfile_instruction *ins = &df->instructions[i];
+
+		for (j = 0; j < ins->pair_count; j++) {
+			const struct guard_dockerfile_pair *pair = &ins->pairs[j];
+
+			if (pair->value && !strchr(pair->value, '$') &&
+			    guard_secret_name_is_sensitive(pair->name) &&
+			    !guard_secret_value_is_placeholder(pair->value))
+				mask_range(m, pair->value_start, pair->value_end);
+		}
+	}
+	guard_dockerfile_free(df);
+	return 0;
+}
+
+/* Builds the diff of a file with its secret values masked, because guard
+ * never prints a secret. A diff with masked lines no longer applies with
+ * patch, so a warning tells the user. */
+static int masked_diff(struct guard_pin_run *run, struct guard_pin_file *file,
+		       struct guard_rewrite *rewrite, struct guard_buf *out, struct guard_error *err)
+{
+	struct masked_text m = { 0 };
+	int rc;
+
+	m.data = malloc(file->len + 1);
+	if (!m.data)
+		return guard_error_oom(err);
+	memcpy(m.data, file->data, file->len + 1);
+	m.len = file->len;
+	rc = mask_secrets(run, file, &m, err);
+	if (rc == 0)
+		rc = guard_rewrite_diff(rewrite, m.data, m.len, file->path, out, err);
+	if (rc == 0 && m.count > 0)
+		guard_log_warn("'%s': the diff shows %zu secret value%s as '*', so it does not apply "
+			       "with patch where they appear; 'guard scan context' reports them",
+			       file->path, m.count, m.count == 1 ? "" : "s");
+	guard_wipe(m.data, m.len);
+	free(m.data);
+	return rc;
+}
+
 /* Computes a file's edits and writes the file or its diff. A file with a
  * failed site is left untouched. */
 static int finish_file(struct guard_pin_run *run, size_t index, struct guard_error *err)
@@ -545,7 +697,7 @@ static int finish_file(struct guard_pin_run *run, size_t index, struct guard_err
 	file->changed = true;
 
 	if (run->mode == GUARD_PIN_DIFF) {
-		if (guard_rewrite_diff(&rewrite, file->data, file->len, file->path, &out, err) < 0)
+		if (masked_diff(run, file, &rewrite, &out, err) < 0)
 			goto done;
 		file->diff = guard_buf_detach(&out, NULL);
 		rc = file->diff ? 0 : guard_error_oom(err);

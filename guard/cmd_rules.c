@@ -140,7 +140,7 @@ int guard_cmd_rules(int argc, char **argv, struct guard_error *err)
 		if (handled < 0)
 			goto done;
 		if (handled == 0) {
-			guard_options_usage_error("rules", err);
+			guard_options_usage_error("rules", argv, err);
 			goto done;
 		}
 	}

@@ -74,7 +74,7 @@ int guard_cmd_scan_context(int argc, char **argv, struct guard_error *err)
 			write_baseline = optarg;
 			break;
 		default:
-			guard_options_usage_error("scan context", err);
+			guard_options_usage_error("scan context", argv, err);
 			goto out;
 		}
 	}

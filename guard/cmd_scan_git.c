@@ -89,7 +89,7 @@ static int parse_args(struct scan_git_args *args, int argc, char **argv, struct 
 			args->report.scan.jobs = (unsigned)value;
 			break;
 		default:
-			return guard_options_usage_error("scan git", err);
+			return guard_options_usage_error("scan git", argv, err);
 		}
 	}
 	return 0;

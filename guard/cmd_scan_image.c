@@ -107,7 +107,7 @@ static int parse_args(struct scan_image_args *a, int argc, char **argv, struct g
 			a->write_baseline = optarg;
 			break;
 		default:
-			return guard_options_usage_error("scan image", err);
+			return guard_options_usage_error("scan image", argv, err);
 		}
 	}
 	if (optind != argc - 1)

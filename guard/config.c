@@ -667,7 +667,7 @@ int guard_config_load(struct guard_config *config, const char *explicit_path,
 	guard_config_release(config);
 	*config = loaded;
 	config->path = path;
-	guard_log_debug("configuration read from '%s'", path);
+	guard_log_info("configuration read from '%s'", path);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct http_transfer {
 	uint64_t streamed;
 	unsigned redirects;
 	unsigned attempts;
+	unsigned max_attempts;
 	uint64_t first_start_ms;
 	uint64_t not_before_ms;
 };
@@ -74,6 +75,7 @@ struct guard_http {
 	uint64_t request_count;
 	uint64_t jitter_state;		/* xorshift state for backoff jitter */
 	struct http_transfer *pending;	/* queued or waiting for a retry */
+	struct http_transfer **pending_tail;	/* the next field of the last pending transfer */
 	struct http_transfer *running;	/* added to the multi handle */
 	unsigned active;
 };
@@ -209,6 +211,7 @@ int guard_http_new(struct guard_http **out, const struct guard_string_list *inse
 		return guard_error_set(err, GUARD_ERR_INTERNAL, "libcurl multi handle failed");
 	}
 	curl_multi_setopt(http->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	http->pending_tail = &http->pending;
 	*out = http;
 	return 0;
 }
@@ -563,7 +566,6 @@ int guard_http_submit(struct guard_http *http, const struct guard_http_request *
 		      guard_http_done_fn done, void *ctx, struct guard_error *err)
 {
 	struct http_transfer *t = calloc(1, sizeof(*t));
-	struct http_transfer **tail;
 	bool failed = false;
 
 	if (!t)
@@ -575,6 +577,7 @@ int guard_http_submit(struct guard_http *http, const struct guard_http_request *
 	t->authorization = dup_or_null(req->authorization, &failed);
 	t->form = dup_or_null(req->form, &failed);
 	t->max_body = req->max_body ? req->max_body : GUARD_HTTP_BODY_MAX;
+	t->max_attempts = req->max_attempts ? req->max_attempts : http->settings.attempts;
 	t->sink = req->sink;
 	t->sink_ctx = req->sink_ctx;
 	t->done = done;
@@ -590,9 +593,8 @@ int guard_http_submit(struct guard_http *http, const struct guard_http_request *
 		return -1;
 	}
 	t->first_start_ms = guard_now_ms();
-	for (tail = &http->pending; *tail; tail = &(*tail)->next)
-		;
-	*tail = t;
+	*http->pending_tail = t;
+	http->pending_tail = &t->next;
 	return 0;
 }
 
@@ -666,7 +668,7 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 	if (t->error.code != GUARD_OK || t->streamed > 0)
 		return false;
 	retryable = result != CURLE_OK ? result_retryable(result) : status_retryable(t->resp.status);
-	if (!retryable || t->attempts >= s->attempts)
+	if (!retryable || t->attempts >= t->max_attempts)
 		return false;
 
 	delay = guard_http_parse_retry_after(t->retry_after, (int64_t)time(NULL));
@@ -678,7 +680,7 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 		return false;
 	}
 	guard_log_info("retrying '%s' in %lld ms (attempt %u of %u)", t->url, (long long)delay,
-		       t->attempts + 1, s->attempts);
+		       t->attempts + 1, t->max_attempts);
 	t->not_before_ms = now + (uint64_t)delay;
 	return true;
 }
@@ -686,7 +688,20 @@ static bool schedule_retry(struct http_transfer *t, CURLcode result)
 static void queue_front(struct guard_http *http, struct http_transfer *t)
 {
 	t->next = http->pending;
+	if (!http->pending)
+		http->pending_tail = &t->next;
 	http->pending = t;
+}
+
+/* Unlinks the pending transfer *link. */
+static void pending_remove(struct guard_http *http, struct http_transfer **link)
+{
+	struct http_transfer *t = *link;
+
+	*link = t->next;
+	if (http->pending_tail == &t->next)
+		http->pending_tail = link;
+	t->next = NULL;
 }
 
 /* Follows a redirect by hand so that the policy check runs on the target
@@ -841,8 +856,7 @@ static void start_ready(struct guard_http *http, unsigned max_in_flight, uint64_
 			link = &t->next;
 			continue;
 		}
-		*link = t->next;
-		t->next = NULL;
+		pending_remove(http, link);
 		if (transfer_setup(t, &t->error) < 0 ||
 		    curl_multi_add_handle(http->multi, t->easy) != CURLM_OK) {
 			if (t->error.code == GUARD_OK)
@@ -877,6 +891,7 @@ static int abandon_all(struct guard_http *http, struct guard_error *err)
 		http->pending = t->next;
 		transfer_free(t);
 	}
+	http->pending_tail = &http->pending;
 	http->active = 0;
 	return guard_error_set(err, GUARD_ERR_INTERNAL, "libcurl multi transfer failed");
 }

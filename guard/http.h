@@ -30,6 +30,7 @@ struct guard_http_request {
 					 * redirect to another scheme, host or port */
 	const char *form;		/* POST body (application/x-www-form-urlencoded) */
 	size_t max_body;		/* 0 = GUARD_HTTP_BODY_MAX */
+	unsigned max_attempts;		/* 0 = GUARD_HTTP_ATTEMPTS (default 4) */
 	guard_http_sink_fn sink;	/* streams 2xx bodies when set */
 	void *sink_ctx;
 };

@@ -68,14 +68,16 @@ json_t *guard_manifest_select_ref(json_t *index, const char *ref, const char *im
 	if (!ref && count == 1)
 		found = json_array_get(manifests, 0);
 	else if (count == 0)
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' contains no image", image);
+		guard_error_set(err, GUARD_ERR_PARSE,
+				"cannot read image '%s': its index.json lists no image", image);
 	else if (!ref)
 		guard_error_set(err, GUARD_ERR_USAGE,
-				"'%s' contains %zu images; choose one with :NAME (names: %s)", image,
-				count, names.data);
+				"missing image name for '%s': it contains %zu images (names: %s), so add :NAME to choose one",
+				image, count, names.data);
 	else
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' has no image named '%s' (names: %s)",
-				image, ref, names.data ? names.data : "none");
+		guard_error_set(err, GUARD_ERR_PARSE,
+				"no image named '%s' in '%s': the names are %s (write one after the last ':')",
+				ref, image, names.data ? names.data : "none");
 	guard_buf_release(&names);
 	return found;
 }
@@ -104,11 +106,24 @@ static bool platform_matches(const char *requested, const char *actual)
 		strchr(requested, '/') == strrchr(requested, '/'));
 }
 
+static void note_platform(struct image_walk *w, const char *platform)
+{
+	size_t i;
+
+	for (i = 0; i < w->platforms.count; i++)
+		if (strcmp(w->platforms.items[i], platform) == 0)
+			return;
+	/* Without memory the list in a later error message is only shorter. */
+	guard_string_list_add(&w->platforms, platform, NULL);
+}
+
 static bool platform_selected(struct image_walk *w, const char *platform)
 {
 	bool selected = w->opts->platform_count == 0;
 	size_t i;
 
+	if (platform)
+		note_platform(w, platform);
 	for (i = 0; platform && i < w->opts->platform_count; i++) {
 		if (platform_matches(w->opts->platforms[i], platform)) {
 			w->platform_seen |= 1ULL << (i < 63 ? i : 63);
@@ -118,9 +133,24 @@ static bool platform_selected(struct image_walk *w, const char *platform)
 	return selected;
 }
 
+void guard_manifest_error_class(const struct image_walk *w, struct guard_error *err)
+{
+	if (!err)
+		return;
+	/* The store reports a missing blob as GUARD_ERR_NOTFOUND so that the walk
+	 * can skip optional ones (attestations, other platforms). In a local
+	 * image a failure that keeps it means the layout or archive lacks a blob. */
+	if (!w->registry && (err->code == GUARD_ERR_NOTFOUND || err->code == GUARD_ERR_AUTH ||
+			     err->code == GUARD_ERR_NETWORK))
+		err->code = GUARD_ERR_PARSE;
+	else if (w->registry && (err->code == GUARD_ERR_PARSE || err->code == GUARD_ERR_IO))
+		err->code = GUARD_ERR_NETWORK;
+}
+
 static int report_problem(struct image_walk *w, struct guard_error *problem,
 			  struct guard_error *err)
 {
+	guard_manifest_error_class(w, problem);
 	return w->visitor->problem(w->visitor->ctx, problem, err);
 }
 
@@ -682,14 +712,16 @@ static json_t *select_saved_image(struct image_walk *w, json_t *list, const char
 	if (!ref && json_array_size(list) == 1)
 		found = json_array_get(list, 0);
 	else if (json_array_size(list) == 0)
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' contains no image", w->name);
+		guard_error_set(err, GUARD_ERR_PARSE,
+				"cannot read image '%s': its manifest.json lists no image", w->name);
 	else if (!ref)
 		guard_error_set(err, GUARD_ERR_USAGE,
-				"'%s' contains %zu images; choose one with :NAME (names: %s)", w->name,
-				json_array_size(list), names.data);
+				"missing image name for '%s': it contains %zu images (names: %s), so add :NAME to choose one",
+				w->name, json_array_size(list), names.data);
 	else
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' has no image named '%s' (names: %s)",
-				w->name, ref, names.data ? names.data : "none");
+		guard_error_set(err, GUARD_ERR_PARSE,
+				"no image named '%s' in '%s': the names are %s (write one after the last ':')",
+				ref, w->name, names.data ? names.data : "none");
 	guard_buf_release(&names);
 	return found;
 }

@@ -18,7 +18,15 @@ struct image_walk {
 	struct guard_string_list scanned_layers;	/* layers already walked, for shared layers */
 	uint64_t platform_seen;		/* bit i: opts->platforms[i] was found */
 	unsigned images;		/* platform images walked */
+	struct guard_string_list platforms;	/* every platform met, selected or not */
+	bool registry;			/* docker:// rather than a local layout or archive */
 };
+
+/* Sets the class of a failure by where the image comes from: a local image
+ * fails as input (exit 3), never with a registry class, and content that a
+ * registry sent and guard could not parse fails as a registry failure (exit 4).
+ * Size limits keep their class. */
+void guard_manifest_error_class(const struct image_walk *w, struct guard_error *err);
 
 /* Parses JSON text; what names it in errors. */
 json_t *guard_manifest_parse_json(const char *text, size_t len, const char *what,

@@ -241,27 +241,26 @@ static int on_entry(void *ctx, const struct guard_image_entry *e, int *watch_id,
 	return 0;
 }
 
+/* Every report prints loc.removed as "deleted by a later layer", so the
+ * message adds only the layer that deleted the file. */
 static void on_removed(void *ctx, int watch_id, int layer_index)
 {
 	struct image_scan *s = ctx;
 	const struct finding_range *r = &s->ranges[watch_id];
 	size_t i;
 
-	(void)layer_index;
 	for (i = r->first; i < r->first + r->count && i < s->result->findings.count; i++) {
 		struct guard_finding *f = &s->result->findings.items[i];
-		char message[160];
+		char message[64];
 		char *copy;
 
-		snprintf(message, sizeof(message),
-			 "removed from the final file system but still downloadable in layer %d",
-			 f->loc.layer_index);
-		copy = strdup(message);
-		if (!copy)
-			continue;	/* the finding stays reported, only without the note */
-		free(f->message);
-		f->message = copy;
 		f->loc.removed = true;
+		if (layer_index <= 0 || f->message)
+			continue;
+		snprintf(message, sizeof(message), "layer %d deletes it", layer_index);
+		copy = strdup(message);
+		if (copy)	/* without memory the finding stays, only without the note */
+			f->message = copy;
 	}
 }
 

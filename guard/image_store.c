@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "image_path.h"
@@ -96,8 +97,13 @@ static int dir_open(void *impl, const char *key, struct guard_blob_source *out,
 	if (fd < 0) {
 		int saved = errno;
 
+		/* NOTFOUND lets the walk skip optional blobs; guard_image_walk turns a
+		 * failure that keeps it into a parse error. */
 		guard_error_set(err, saved == ENOENT ? GUARD_ERR_NOTFOUND : GUARD_ERR_IO,
-				"cannot open '%s': %s", full, strerror(saved));
+				"cannot open '%s': %s%s", full, strerror(saved),
+				saved == ENOENT
+					? " (the layout lacks this file, so copy the image into it again)"
+					: "");
 		free(full);
 		return -1;
 	}
@@ -117,15 +123,30 @@ static int dir_open(void *impl, const char *key, struct guard_blob_source *out,
 int guard_image_store_open_dir(struct guard_image_store *store, const char *dir,
 			       struct guard_error *err)
 {
+	struct stat st;
 	char *layout;
 
 	memset(store, 0, sizeof(*store));
 	layout = guard_path_join(dir, "oci-layout");
 	if (!layout)
 		return guard_error_oom(err);
+	if (stat(dir, &st) != 0) {
+		int saved = errno;
+
+		free(layout);
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "cannot open OCI image layout '%s': %s (check the path; oci:DIR[:REF] names a folder with an oci-layout file)",
+				       dir, strerror(saved));
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		free(layout);
+		return guard_error_set(err, GUARD_ERR_PARSE,
+				       "cannot open OCI image layout '%s': not a folder (name a tar archive as oci-archive:%s or docker-archive:%s)",
+				       dir, dir, dir);
+	}
 	if (access(layout, R_OK) != 0) {
-		guard_error_set(err, errno == ENOENT ? GUARD_ERR_NOTFOUND : GUARD_ERR_IO,
-				"'%s' is not an OCI image layout: cannot read its oci-layout file: %s",
+		guard_error_set(err, errno == ENOENT ? GUARD_ERR_PARSE : GUARD_ERR_IO,
+				"cannot open OCI image layout '%s': cannot read its oci-layout file: %s (write the layout with 'skopeo copy' or 'umoci init')",
 				dir, strerror(errno));
 		free(layout);
 		return -1;
@@ -177,8 +198,9 @@ static struct archive *tar_reader_open(const char *path, struct guard_error *err
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_filename(a, path, BLOB_CHUNK) != ARCHIVE_OK) {
-		guard_error_set(err, errno == ENOENT ? GUARD_ERR_NOTFOUND : GUARD_ERR_PARSE,
-				"cannot read archive '%s': %s", path, archive_error_string(a));
+		guard_error_set(err, GUARD_ERR_PARSE,
+				"cannot read archive '%s': not a tar archive (%s); write one with 'docker save -o FILE' or 'skopeo copy ... oci-archive:FILE'",
+				path, archive_error_string(a));
 		archive_read_free(a);
 		return NULL;
 	}
@@ -257,7 +279,9 @@ static const struct tar_entry *tar_resolve(const struct tar_store *t, const char
 	const char *slash;
 
 	if (!e) {
-		guard_error_set(err, GUARD_ERR_NOTFOUND, "'%s' is not in the archive", name);
+		guard_error_set(err, GUARD_ERR_NOTFOUND,
+				"cannot find '%s' in archive '%s' (the archive lacks this file, so save the image again)",
+				name, t->path);
 		return NULL;
 	}
 	if (e->regular)
@@ -348,6 +372,26 @@ static int tar_open(void *impl, const char *key, struct guard_blob_source *out,
 	return -1;
 }
 
+/* Reports a missing or unreadable file with its errno before libarchive, whose
+ * own message for it is only "Failed to open". */
+static int check_archive_file(const char *path, struct guard_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return guard_error_set(err, GUARD_ERR_PARSE,
+				       "cannot read archive '%s': it is a folder (name an OCI image layout folder as oci:%s)",
+				       path, path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "cannot open archive '%s': %s (check the path and its permissions)",
+				       path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
 int guard_image_store_open_tar(struct guard_image_store *store, const char *path,
 			       uint64_t max_entries, struct guard_error *err)
 {
@@ -363,7 +407,7 @@ int guard_image_store_open_tar(struct guard_image_store *store, const char *path
 	if (!t)
 		return guard_error_oom(err);
 	t->path = guard_strdup(path, err);
-	a = t->path ? tar_reader_open(path, err) : NULL;
+	a = t->path && check_archive_file(path, err) == 0 ? tar_reader_open(path, err) : NULL;
 	if (!a) {
 		tar_store_free(t);
 		return -1;

@@ -2,6 +2,8 @@
  * This file owns the process: library set-up, subcommand dispatch, and the
  * mapping from results and error classes to exit codes. */
 #include <curl/curl.h>
+#include <getopt.h>
+#include <stdbool.h>
 #include <git2.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,6 +109,7 @@ int main(int argc, char **argv)
 {
 	struct guard_error err = GUARD_ERROR_INIT;
 	const struct command *command = NULL;
+	bool uses_git;
 	size_t i;
 	int rc;
 
@@ -129,15 +132,22 @@ int main(int argc, char **argv)
 		guard_log_error("cannot initialise libcurl");
 		return GUARD_EXIT_INTERNAL;
 	}
-	if (git_libgit2_init() < 0) {
+	/* libgit2's set-up loads the TLS trust store, a few milliseconds that
+	 * only the commands reading git repositories need. */
+	uses_git = strcmp(command->name, "hook") == 0 ||
+		   (strcmp(command->name, "scan") == 0 && argc > 2 && strcmp(argv[2], "git") == 0);
+	if (uses_git && git_libgit2_init() < 0) {
 		guard_log_error("cannot initialise libgit2");
 		curl_global_cleanup();
 		return GUARD_EXIT_INTERNAL;
 	}
 
+	/* Subcommands report unknown options themselves, naming the option. */
+	opterr = 0;
 	rc = command->run(argc - 1, argv + 1, &err);
 
-	git_libgit2_shutdown();
+	if (uses_git)
+		git_libgit2_shutdown();
 	curl_global_cleanup();
 
 	if (rc < 0) {

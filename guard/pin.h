@@ -97,6 +97,8 @@ struct guard_pin_run {
 	struct guard_options opts;
 	struct guard_config config;
 
+	struct guard_scanner *scanner;	/* for --diff: finds values to mask */
+
 	struct guard_pin_file *files;
 	size_t file_count;
 	struct guard_pin_site *sites;

@@ -69,7 +69,10 @@ static void print_check_site(const struct guard_pin_run *run, const struct guard
 	else if (site->moved_to[0])
 		fprintf(out, "%s:%u: %s: the tag now points to %s\n", path, site->line,
 			site->text, site->moved_to);
-	else if (site->action == GUARD_PIN_ACTION_SKIPPED && guard_log_level() >= GUARD_LOG_VERBOSE)
+	else if (site->action == GUARD_PIN_ACTION_SKIPPED &&
+		 (!names_no_image(site) || guard_log_level() >= GUARD_LOG_VERBOSE))
+		/* An image that cannot be pinned without build-time values is not
+		 * a failure, but a CI gate must not pass over it in silence. */
 		fprintf(out, "%s:%u: skipped %s: %s\n", path, site->line, site->text,
 			site->reason ? site->reason : "");
 }
@@ -110,10 +113,18 @@ static int write_text(const struct guard_pin_run *run, FILE *out)
 	size_t i;
 
 	if (run->mode == GUARD_PIN_DIFF) {
-		/* stdout carries only the diff, so that it can go to patch. */
+		/* stdout carries only the diff, so that it can go to patch; the
+		 * images it leaves unpinned are named on stderr. */
 		for (i = 0; i < run->file_count; i++)
 			if (run->files[i].diff)
 				fputs(run->files[i].diff, out);
+		for (i = 0; i < run->site_count; i++) {
+			const struct guard_pin_site *site = &run->sites[i];
+
+			if (site->action == GUARD_PIN_ACTION_SKIPPED && !names_no_image(site))
+				guard_log_warn("%s:%u: skipped %s: %s", run->files[site->file].path,
+					       site->line, site->text, site->reason ? site->reason : "");
+		}
 		return 0;
 	}
 	for (i = 0; i < run->site_count; i++) {

@@ -31,17 +31,39 @@
 /* An authenticated request that gets 401 again is not retried more often. */
 #define AUTH_ROUNDS_MAX 2
 
+/* Stage of a host's first contact. The ping (GET /v2/) finds the scheme of
+ * loopback and insecure hosts and the authentication challenge, so that
+ * manifest requests go out with a token from the start. */
+enum host_state { HOST_NEW, HOST_PINGING, HOST_READY, HOST_FAILED };
+
+/* Outcome of the plain HTTP ping sent alongside the HTTPS ping of a
+ * loopback or insecure host. */
+struct plain_ping {
+	bool pending;		/* sent and not finished */
+	bool done;
+	bool awaited;		/* the HTTPS handshake failed, so the host waits for this ping */
+	struct guard_error error;
+	bool has_challenge;
+	struct guard_auth_challenge challenge;
+};
+
 /* State kept for one registry domain. */
 struct reg_host {
 	char *domain;		/* as in the reference: "docker.io", "127.0.0.1:5000" */
 	char *base;		/* "https://registry-1.docker.io" or the mirror URL */
 	char *cred_key;		/* domain whose credentials are used */
+	struct guard_registry *reg;
 	bool http_fallback;	/* loopback or insecure: https first, then http */
-	bool scheme_settled;
-	bool probing;		/* the first request is finding the scheme */
-	struct job *scheme_waiters;	/* jobs held until the scheme is known */
+	enum host_state state;
+	struct job *ping_waiters;	/* jobs held until the ping has finished */
+	bool has_challenge;	/* the ping was answered 401 with a usable challenge */
+	struct guard_auth_challenge challenge;	/* that challenge, without a scope */
+	struct guard_error ping_error;	/* why the host cannot be reached (HOST_FAILED) */
+	struct plain_ping plain;
 	bool cred_loaded;
 	bool has_cred;
+	bool cred_failed;		/* the lookup failed: every request of the host fails */
+	struct guard_error cred_error;
 	struct guard_credential cred;
 	char *basic;		/* "Basic ..." once the registry asked for Basic */
 	struct reg_host *next;
@@ -60,7 +82,6 @@ struct job {
 	const char *platform;
 	bool by_digest;
 	bool use_get;
-	bool sent_https;
 	char *authorization;
 	unsigned auth_rounds;
 	char scope[1100];
@@ -78,7 +99,7 @@ struct job {
 	struct guard_sha256 blob_hash;
 	uint64_t blob_received;
 
-	struct job *next_waiting;	/* waiting for a token fetch */
+	struct job *next_waiting;	/* waiting for a ping or a token fetch */
 };
 
 /* A token request in flight and the jobs waiting for its response. */
@@ -100,6 +121,10 @@ struct guard_registry {
 	struct reg_host *hosts;
 	struct token_fetch *fetches;
 	guard_credential_fn credential_fn;
+	guard_resolve_progress_fn progress_fn;
+	void *progress_ctx;
+	size_t progress_done;	/* resolutions of the current batch finished */
+	size_t progress_total;	/* distinct resolutions of the current batch */
 };
 
 static void job_submit(struct job *job);
@@ -185,6 +210,13 @@ void guard_registry_set_credential_fn(struct guard_registry *reg, guard_credenti
 	reg->credential_fn = fn ? fn : guard_credentials_lookup;
 }
 
+void guard_registry_set_progress_fn(struct guard_registry *reg, guard_resolve_progress_fn fn,
+				    void *ctx)
+{
+	reg->progress_fn = fn;
+	reg->progress_ctx = ctx;
+}
+
 uint64_t guard_registry_request_count(const struct guard_registry *reg)
 {
 	return guard_http_request_count(reg->http);
@@ -227,7 +259,6 @@ static int host_init(struct guard_registry *reg, struct reg_host *h, const char 
 			}
 		}
 		h->cred_key = h->base ? url_host(h->base) : NULL;
-		h->scheme_settled = true;
 		break;
 	}
 	if (!h->base) {
@@ -259,6 +290,7 @@ static int host_get(struct guard_registry *reg, const char *domain, struct reg_h
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return guard_error_oom(err);
+	h->reg = reg;
 	if (host_init(reg, h, domain, err) < 0) {
 		host_free(h);
 		return -1;
@@ -269,22 +301,41 @@ static int host_get(struct guard_registry *reg, const char *domain, struct reg_h
 	return 0;
 }
 
-/* Looks up the host's credential once. A failing lookup is a warning and
- * the registry is used anonymously. */
-static void host_load_credential(struct guard_registry *reg, struct reg_host *h)
+/* Looks up the host's credential once. A failing helper was already a
+ * warning inside the lookup. A failing lookup (an unreadable or malformed
+ * config.json) fails every request of the host, as docker does, rather than
+ * going on without the credentials the user configured. */
+static int host_load_credential(struct guard_registry *reg, struct reg_host *h,
+				struct guard_error *err)
 {
-	struct guard_error err = GUARD_ERROR_INIT;
 	bool found = false;
 
-	if (h->cred_loaded)
-		return;
-	h->cred_loaded = true;
-	if (reg->credential_fn(h->cred_key, &h->cred, &found, &err) < 0) {
-		guard_log_warn("reading credentials for '%s' failed, continuing without: %s",
-			       h->cred_key, err.message);
-		return;
+	if (!h->cred_loaded) {
+		h->cred_loaded = true;
+		if (reg->credential_fn(h->cred_key, &h->cred, &found, &h->cred_error) < 0)
+			h->cred_failed = true;
+		else
+			h->has_cred = found;
 	}
-	h->has_cred = found;
+	if (h->cred_failed) {
+		guard_error_copy(err, &h->cred_error);
+		return -1;
+	}
+	return 0;
+}
+
+/* Marks a job finished and reports the progress of a resolve batch. */
+static void job_mark_finished(struct job *job)
+{
+	struct guard_registry *reg = job->reg;
+
+	if (job->finished)
+		return;
+	job->finished = true;
+	if (job->kind == JOB_RESOLVE && reg && reg->progress_fn) {
+		reg->progress_done++;
+		reg->progress_fn(reg->progress_done, reg->progress_total, reg->progress_ctx);
+	}
 }
 
 static void job_fail(struct job *job, enum guard_error_code code, const char *fmt, ...)
@@ -294,7 +345,7 @@ static void job_fail(struct job *job, enum guard_error_code code, const char *fm
 {
 	va_list ap;
 
-	job->finished = true;
+	job_mark_finished(job);
 	job->error.code = code;
 	va_start(ap, fmt);
 	vsnprintf(job->error.message, sizeof(job->error.message), fmt, ap);
@@ -303,7 +354,7 @@ static void job_fail(struct job *job, enum guard_error_code code, const char *fm
 
 static void job_fail_copy(struct job *job, const struct guard_error *err)
 {
-	job->finished = true;
+	job_mark_finished(job);
 	guard_error_copy(&job->error, err);
 	if (job->error.code == GUARD_OK)
 		job->error.code = GUARD_ERR_INTERNAL;
@@ -352,7 +403,7 @@ static void job_default_scope(struct job *job)
 
 static void job_finish_ok(struct job *job)
 {
-	job->finished = true;
+	job_mark_finished(job);
 	job->error.code = GUARD_OK;
 }
 
@@ -386,40 +437,12 @@ static int blob_sink(const void *data, size_t len, void *ctx, struct guard_error
 	return job->blob_fn(data, len, job->blob_ctx, err);
 }
 
-/* Marks the host's scheme as known and sends the jobs held for it. */
-static void host_settle(struct reg_host *h)
-{
-	struct job *job = h->scheme_waiters;
-
-	h->scheme_settled = true;
-	h->probing = false;
-	h->scheme_waiters = NULL;
-	while (job) {
-		struct job *next = job->next_waiting;
-
-		job->next_waiting = NULL;
-		job_submit(job);
-		job = next;
-	}
-}
-
 static void job_submit(struct job *job)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);
 	struct guard_http_request req = { 0 };
 	struct guard_error err = GUARD_ERROR_INIT;
-	struct reg_host *h = job->host;
 
-	/* One request finds out whether a loopback or insecure host speaks
-	 * TLS; the others wait for it instead of each trying https. */
-	if (h->http_fallback && !h->scheme_settled) {
-		if (h->probing) {
-			job->next_waiting = h->scheme_waiters;
-			h->scheme_waiters = job;
-			return;
-		}
-		h->probing = true;
-	}
 	if (job_url(job, &url) < 0) {
 		job_fail_copy(job, &job->error);
 		return;
@@ -432,24 +455,222 @@ static void job_submit(struct job *job)
 		req.sink = blob_sink;
 		req.sink_ctx = job;
 	}
-	job->sent_https = strncmp(url.data, "https://", 8) == 0;
 	if (guard_http_submit(job->reg->http, &req, job_on_response, job, &err) < 0)
 		job_fail_copy(job, &err);
 	guard_buf_release(&url);
 }
 
-/* Starts a job, with the credentials the host is already known to need. */
-static void job_start(struct job *job)
+static void job_need_token(struct job *job, const struct guard_auth_challenge *challenge);
+
+/* Sends a job with the credentials its host is known to need: a cached or
+ * newly fetched token for the job's repository scope, or Basic. A job of a
+ * host without a known challenge goes out anonymously and handles a 401 when
+ * it comes. */
+static void job_send_authorized(struct job *job)
 {
+	struct guard_error cred_err = GUARD_ERROR_INIT;
+	struct reg_host *h = job->host;
 	const char *token;
 
 	job_default_scope(job);
-	token = guard_auth_cache_get(job->reg->tokens, job->host->base, job->scope, guard_now_ms());
-	if (token)
+	token = guard_auth_cache_get(job->reg->tokens, h->base, job->scope, guard_now_ms());
+	if (token) {
 		job_set_authorization(job, "Bearer ", token);
-	else if (job->host->basic)
-		job_set_authorization(job, "", job->host->basic);
+	} else if (h->basic) {
+		job_set_authorization(job, "", h->basic);
+	} else if (h->has_challenge) {
+		if (host_load_credential(job->reg, h, &cred_err) < 0) {
+			job_fail_copy(job, &cred_err);
+			return;
+		}
+		if (h->challenge.scheme == GUARD_AUTH_BEARER) {
+			if (h->has_cred && h->cred.registry_token) {
+				job_set_authorization(job, "Bearer ", h->cred.registry_token);
+			} else {
+				job_need_token(job, &h->challenge);
+				return;
+			}
+		} else if (h->has_cred && h->cred.username && h->cred.password) {
+			h->basic = guard_auth_basic(h->cred.username, h->cred.password);
+			if (h->basic)
+				job_set_authorization(job, "", h->basic);
+		}
+	}
 	job_submit(job);
+}
+
+static void host_ping(struct reg_host *h);
+
+/* Makes the host ready and sends the jobs held for its ping. */
+static void host_ready(struct reg_host *h)
+{
+	struct job *job = h->ping_waiters;
+
+	h->state = HOST_READY;
+	h->ping_waiters = NULL;
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_send_authorized(job);
+		job = next;
+	}
+}
+
+/* Fails the jobs held for the ping with its error: a host that cannot be
+ * reached costs one ping and its retries, not retries per reference. */
+static void host_fail(struct reg_host *h, const struct guard_error *err)
+{
+	struct job *job = h->ping_waiters;
+
+	h->state = HOST_FAILED;
+	h->ping_waiters = NULL;
+	guard_error_copy(&h->ping_error, err);
+	if (h->ping_error.code == GUARD_OK)
+		guard_error_set(&h->ping_error, GUARD_ERR_INTERNAL, "ping of '%s' failed", h->domain);
+	while (job) {
+		struct job *next = job->next_waiting;
+
+		job->next_waiting = NULL;
+		job_fail_copy(job, &h->ping_error);
+		job = next;
+	}
+}
+
+/* Reads the challenge of a 401 ping response into out, without the scope
+ * and error: the scope of a manifest request is its repository's, whatever
+ * the ping's challenge names. */
+static bool ping_challenge(const struct guard_http_response *resp,
+			   struct guard_auth_challenge *out)
+{
+	if (resp->status != 401 ||
+	    guard_auth_parse_challenge(resp->www_authenticate.data, out, NULL) < 0)
+		return false;
+	out->scope[0] = '\0';
+	out->error[0] = '\0';
+	return true;
+}
+
+/* Settles a host that failed its TLS handshake with the plain ping's
+ * outcome. That ping had one attempt, so when it failed the host is pinged
+ * again over plain HTTP with the usual retries. */
+static void host_apply_plain(struct reg_host *h)
+{
+	if (h->plain.error.code != GUARD_OK) {
+		host_ping(h);
+		return;
+	}
+	h->has_challenge = h->plain.has_challenge;
+	h->challenge = h->plain.challenge;
+	host_ready(h);
+}
+
+static void host_on_plain_ping(struct guard_http_response *resp, const struct guard_error *error,
+			       void *ctx)
+{
+	struct reg_host *h = ctx;
+
+	h->plain.pending = false;
+	h->plain.done = true;
+	guard_error_copy(&h->plain.error, error);
+	if (error->code == GUARD_OK)
+		h->plain.has_challenge = ping_challenge(resp, &h->plain.challenge);
+	if (h->plain.awaited && h->state == HOST_PINGING) {
+		h->plain.awaited = false;
+		host_apply_plain(h);
+	}
+}
+
+static void host_on_ping(struct guard_http_response *resp, const struct guard_error *error,
+			 void *ctx)
+{
+	struct reg_host *h = ctx;
+
+	if (error->code != GUARD_OK) {
+		/* A loopback or insecure host that fails the TLS handshake is
+		 * used over plain HTTP from now on. A plain HTTP server responds
+		 * to the ClientHello with an HTTP error, which OpenSSL reports as
+		 * "wrong version number". */
+		if (resp->tls_handshake_failed && h->http_fallback &&
+		    strncmp(h->base, "https://", 8) == 0) {
+			memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
+			guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
+			if (h->plain.done)
+				host_apply_plain(h);
+			else if (h->plain.pending)
+				h->plain.awaited = true;
+			else
+				host_ping(h);
+			return;
+		}
+		host_fail(h, error);
+		return;
+	}
+	h->has_challenge = ping_challenge(resp, &h->challenge);
+	host_ready(h);
+}
+
+/* Sends GET /v2/ to learn the host's scheme and challenge. A status other
+ * than 401 only means that no challenge is known, because some mirrors and
+ * proxies return 404 there. A loopback or insecure host is asked over HTTPS
+ * and plain HTTP at the same time, so that a plain HTTP registry costs no
+ * extra round trip after its failed handshake; the HTTPS response wins
+ * whenever the handshake succeeds. */
+static void host_ping(struct reg_host *h)
+{
+	struct guard_buf url = GUARD_BUF_INIT(8192);
+	struct guard_http_request req = { 0 };
+	struct guard_error err = GUARD_ERROR_INIT;
+
+	h->state = HOST_PINGING;
+	memset(&h->plain, 0, sizeof(h->plain));
+	if (guard_buf_printf(&url, &err, "%s/v2/", h->base) < 0) {
+		host_fail(h, &err);
+		return;
+	}
+	req.method = "GET";
+	req.url = url.data;
+	if (guard_http_submit(h->reg->http, &req, host_on_ping, h, &err) < 0) {
+		guard_buf_release(&url);
+		host_fail(h, &err);
+		return;
+	}
+	guard_buf_release(&url);
+	if (!h->http_fallback || strncmp(h->base, "https://", 8) != 0)
+		return;
+
+	/* No retries: a host whose handshake fails is up, and host_apply_plain
+	 * pings again when this one request fails. */
+	req.max_attempts = 1;
+	if (guard_buf_printf(&url, NULL, "http://%s/v2/", h->base + 8) == 0) {
+		req.url = url.data;
+		if (guard_http_submit(h->reg->http, &req, host_on_plain_ping, h, NULL) == 0)
+			h->plain.pending = true;
+	}
+	guard_buf_release(&url);
+}
+
+/* Starts a job: the first job of a host pings it, the others wait for the
+ * ping to finish. */
+static void job_start(struct job *job)
+{
+	struct reg_host *h = job->host;
+
+	switch (h->state) {
+	case HOST_READY:
+		job_send_authorized(job);
+		return;
+	case HOST_FAILED:
+		job_fail_copy(job, &h->ping_error);
+		return;
+	case HOST_NEW:
+	case HOST_PINGING:
+		break;
+	}
+	job->next_waiting = h->ping_waiters;
+	h->ping_waiters = job;
+	if (h->state == HOST_NEW)
+		host_ping(h);
 }
 
 static void fetch_on_response(struct guard_http_response *resp, const struct guard_error *error,
@@ -475,7 +696,8 @@ static int fetch_submit(struct token_fetch *f, struct guard_error *err)
 	struct guard_http_request req = { 0 };
 	int rc;
 
-	host_load_credential(f->reg, f->host);
+	if (host_load_credential(f->reg, f->host, err) < 0)
+		return -1;
 	if (guard_auth_token_request_build(&f->challenge, f->scope,
 					   f->host->has_cred ? &f->host->cred : NULL, f->used_get,
 					   &tr, err) < 0)
@@ -627,7 +849,10 @@ static void job_on_unauthorized(struct job *job, struct guard_http_response *res
 		job_fail_copy(job, &err);
 		return;
 	}
-	host_load_credential(job->reg, h);
+	if (host_load_credential(job->reg, h, &err) < 0) {
+		job_fail_copy(job, &err);
+		return;
+	}
 	if (challenge.scheme == GUARD_AUTH_BASIC) {
 		if (!h->has_cred || !h->cred.username || !h->cred.password) {
 			job_fail(job, GUARD_ERR_AUTH, "registry '%s' requires a login for '%s': %s",
@@ -847,27 +1072,6 @@ static void job_on_not_found(struct job *job, struct guard_http_response *resp)
 		 summary[0] ? ")" : "");
 }
 
-/* A failed TLS handshake with a loopback or insecure host moves the host to
- * plain HTTP. */
-static bool job_try_plain_http(struct job *job, const struct guard_http_response *resp)
-{
-	struct reg_host *h = job->host;
-
-	if (!resp->tls_handshake_failed || !h->http_fallback || !job->sent_https)
-		return false;
-	if (!h->scheme_settled && strncmp(h->base, "https://", 8) == 0) {
-		memmove(h->base + 4, h->base + 5, strlen(h->base + 5) + 1);
-		guard_log_debug("registry '%s' does not speak TLS, using plain HTTP", h->domain);
-	}
-	if (strncmp(h->base, "http://", 7) != 0) {
-		host_settle(h);
-		return false;
-	}
-	job_submit(job);
-	host_settle(h);
-	return true;
-}
-
 static void job_on_response(struct guard_http_response *resp, const struct guard_error *error,
 			    void *ctx)
 {
@@ -875,15 +1079,9 @@ static void job_on_response(struct guard_http_response *resp, const struct guard
 	char summary[256], hint[300];
 
 	if (error->code != GUARD_OK) {
-		if (!job_try_plain_http(job, resp)) {
-			job_fail_copy(job, error);
-			if (job->host->probing)
-				host_settle(job->host);
-		}
+		job_fail_copy(job, error);
 		return;
 	}
-	if (!job->host->scheme_settled || job->host->probing)
-		host_settle(job->host);
 	if (resp->status == 401) {
 		job_on_unauthorized(job, resp);
 		return;
@@ -949,7 +1147,7 @@ static void job_release(struct job *job)
 }
 
 /* Runs every started job to completion. When the run stops early, jobs
- * still parked on a token fetch or a scheme probe are forgotten here, because
+ * still parked on a token fetch or a ping are forgotten here, because
  * the caller frees them. */
 static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_error *err)
 {
@@ -959,9 +1157,13 @@ static int registry_run(struct guard_registry *reg, unsigned jobs, struct guard_
 		reg->fetches->waiters = NULL;
 		fetch_release(reg->fetches);
 	}
+	/* A host that failed (or whose ping was cut off) is pinged again by
+	 * the next call, because the registry may be back by then. */
 	for (struct reg_host *h = reg->hosts; h; h = h->next) {
-		h->scheme_waiters = NULL;
-		h->probing = false;
+		h->ping_waiters = NULL;
+		memset(&h->plain, 0, sizeof(h->plain));
+		if (h->state != HOST_READY)
+			h->state = HOST_NEW;
 	}
 	return rc;
 }
@@ -1003,8 +1205,9 @@ static void resolve_job_start(struct guard_registry *reg, struct job *job,
 						: r->ref->tag ? r->ref->tag : "latest";
 
 	if (r->by_digest && !r->ref->digest) {
-		job->finished = true;
-		guard_error_set(&job->error, GUARD_ERR_USAGE, "reference has no digest to check");
+		job->reg = reg;
+		job->kind = JOB_RESOLVE;
+		job_fail(job, GUARD_ERR_USAGE, "reference has no digest to check");
 		return;
 	}
 	if (job_init(job, reg, JOB_RESOLVE, r->ref, reference, &err) < 0) {
@@ -1015,6 +1218,52 @@ static void resolve_job_start(struct guard_registry *reg, struct job *job,
 	job->by_digest = r->by_digest;
 	job->use_get = r->platform != NULL && !r->by_digest;
 	job_start(job);
+}
+
+static uint64_t key_hash(const char *key)
+{
+	uint64_t hash = 0xcbf29ce484222325ull;	/* FNV-1a */
+
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+		hash ^= *p;
+		hash *= 0x100000001b3ull;
+	}
+	return hash;
+}
+
+/* Sets owner[i] to the first request with the same key as request i, with
+ * an open-addressing table so that a batch costs O(count) lookups. Requests
+ * without a key (out of memory) own themselves. */
+static int find_owners(char **keys, size_t count, size_t *owner, struct guard_error *err)
+{
+	size_t slots = 16;
+	size_t *table;
+
+	while (slots < count * 2)
+		slots *= 2;
+	table = malloc(slots * sizeof(*table));
+	if (!table)
+		return guard_error_oom(err);
+	for (size_t s = 0; s < slots; s++)
+		table[s] = SIZE_MAX;
+	for (size_t i = 0; i < count; i++) {
+		size_t s;
+
+		owner[i] = i;
+		if (!keys[i])
+			continue;
+		for (s = (size_t)key_hash(keys[i]) & (slots - 1); table[s] != SIZE_MAX;
+		     s = (s + 1) & (slots - 1)) {
+			if (strcmp(keys[table[s]], keys[i]) == 0) {
+				owner[i] = table[s];
+				break;
+			}
+		}
+		if (owner[i] == i)
+			table[s] = i;
+	}
+	free(table);
+	return 0;
 }
 
 int guard_registry_resolve_all(struct guard_registry *reg, struct guard_resolve *requests,
@@ -1031,15 +1280,21 @@ int guard_registry_resolve_all(struct guard_registry *reg, struct guard_resolve 
 		free(owner);
 		return guard_error_oom(err);
 	}
-	for (size_t i = 0; i < count; i++) {
+	for (size_t i = 0; i < count; i++)
 		keys[i] = resolve_key(&requests[i]);
-		owner[i] = i;
-		for (size_t j = 0; keys[i] && j < i; j++) {
-			if (keys[j] && strcmp(keys[i], keys[j]) == 0) {
-				owner[i] = owner[j];
-				break;
-			}
-		}
+	if (find_owners(keys, count, owner, err) < 0) {
+		for (size_t i = 0; i < count; i++)
+			free(keys[i]);
+		free(list);
+		free(keys);
+		free(owner);
+		return -1;
+	}
+	reg->progress_done = 0;
+	reg->progress_total = 0;
+	for (size_t i = 0; i < count; i++)
+		reg->progress_total += owner[i] == i;
+	for (size_t i = 0; i < count; i++) {
 		if (owner[i] == i)
 			resolve_job_start(reg, &list[i], &requests[i]);
 	}

@@ -39,7 +39,11 @@ int guard_registry_new(struct guard_registry **out, const struct guard_registry_
 void guard_registry_free(struct guard_registry *registry);
 
 /* Resolves every request concurrently, at most jobs in flight (0 = default).
- * Identical references are resolved once. Returns 0 when the batch ran, even
+ * Identical references are resolved once. Each registry host is pinged
+ * first (GET /v2/, over HTTPS and plain HTTP at once for a loopback or
+ * insecure host), which finds its authentication challenge and scheme, so
+ * that each reference costs one manifest request plus one token request per
+ * repository. Returns 0 when the batch ran, even
  * if single requests failed (each has its own status and error); -1 only for
  * failures that stop everything. */
 int guard_registry_resolve_all(struct guard_registry *registry, struct guard_resolve *requests,
@@ -69,6 +73,15 @@ typedef int (*guard_credential_fn)(const char *domain, struct guard_credential *
 /* Replaces the credential lookup (for tests and for credentials given on the
  * command line). fn NULL restores the default. */
 void guard_registry_set_credential_fn(struct guard_registry *registry, guard_credential_fn fn);
+
+/* Receives the progress of a guard_registry_resolve_all batch: done of
+ * total distinct resolutions have finished (resolved or failed). */
+typedef void (*guard_resolve_progress_fn)(size_t done, size_t total, void *ctx);
+
+/* Sets the function called after each resolution of a batch finishes; fn
+ * NULL turns it off. */
+void guard_registry_set_progress_fn(struct guard_registry *registry,
+				    guard_resolve_progress_fn fn, void *ctx);
 
 /* Number of HTTP requests made so far, for benchmarks and -v summaries. */
 uint64_t guard_registry_request_count(const struct guard_registry *registry);

@@ -85,6 +85,24 @@ static int record_problem(struct context_walk *walk, enum guard_error_code code,
 	return rc;
 }
 
+/* A file scanned only up to scan.max-file-size was not fully read, so the
+ * scan cannot pass as clean. */
+static int record_too_large(struct context_walk *walk, const char *rel, size_t len,
+			    struct guard_error *err)
+{
+	struct guard_error problem = GUARD_ERROR_INIT;
+	int rc;
+
+	guard_error_set(&problem, GUARD_ERR_LIMIT,
+			"file '%s' is %zu bytes; only the first %llu were scanned: raise "
+			"scan.max-file-size in .guard.yaml, or exclude the file in .dockerignore",
+			rel, len, (unsigned long long)guard_scanner_max_file_size(walk->scanner));
+	pthread_mutex_lock(&walk->lock);
+	rc = guard_scan_result_problem(walk->result, &problem, err);
+	pthread_mutex_unlock(&walk->lock);
+	return rc;
+}
+
 static bool is_excluded(const struct context_walk *walk, const char *rel, bool is_dir)
 {
 	return walk->ignore && guard_ignore_match(walk->ignore, rel, is_dir);
@@ -157,6 +175,8 @@ static int scan_file(struct context_walk *walk, const char *rel, struct guard_sc
 	rc = guard_scanner_scan(walk->scanner, &loc, data, len, stats, collect, &found, err);
 	if (rc == 0)
 		rc = check_name(walk, rel, data, len, err);
+	if (rc == 0 && len > guard_scanner_max_file_size(walk->scanner))
+		rc = record_too_large(walk, rel, len, err);
 
 done:
 	free(loc.path);
@@ -752,7 +772,8 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 				     opts->dockerfile, strerror(errno));
 		goto done;
 	} else {
-		guard_log_info("no Dockerfile at '%s': scanning the context only", dockerfile);
+		guard_log_warn("no Dockerfile at '%s': scanning the context only; name one with -f",
+			       dockerfile);
 	}
 
 	fd = open(opts->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -82,6 +82,10 @@ static int walk_oci(struct image_walk *w, const char *ref, struct guard_error *e
 	json_t *index, *chosen;
 	int rc;
 
+	if (!w->store.has_index)
+		return guard_error_set(err, GUARD_ERR_PARSE,
+				       "cannot read image '%s': the archive has no index.json, so it is not an OCI archive (name a docker save archive as docker-archive:PATH)",
+				       w->name);
 	if (guard_image_store_read(&w->store, "index.json", NULL, -1, w->opts->max_json_bytes,
 				   &body, err) < 0)
 		return guard_error_prefix(err, "reading the index of '%s'", w->name);
@@ -126,13 +130,46 @@ static int walk_transport(struct image_walk *w, enum transport transport, const 
 			rc = guard_manifest_walk_docker_save(w, ref, err);
 		else if (transport == TRANSPORT_DOCKER_ARCHIVE && !w->store.has_index)
 			rc = guard_error_set(err, GUARD_ERR_PARSE,
-					     "'%s' is not a docker save archive: it has no manifest.json",
-					     path);
+					     "cannot read image '%s': the archive has no manifest.json, so it is not a docker save archive (name an OCI archive as oci-archive:PATH)",
+					     w->name);
 		else
 			rc = walk_oci(w, ref, err);
 	}
 	free(path);
 	free(ref);
+	return rc;
+}
+
+/* Fails when a requested --platform matched nothing, and lists the platforms
+ * the image has. A registry image without it fails as a registry lookup
+ * (exit 4), and a local one as input without the requested content (exit 3). */
+static int check_platforms(struct image_walk *w, bool registry, struct guard_error *err)
+{
+	enum guard_error_code code = registry ? GUARD_ERR_NOTFOUND : GUARD_ERR_PARSE;
+	struct guard_buf found = GUARD_BUF_INIT(4096);
+	const char *missing = NULL;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < w->opts->platform_count && !missing; i++)
+		if (!(w->platform_seen & (1ULL << (i < 63 ? i : 63))))
+			missing = w->opts->platforms[i];
+	if (w->images > 0 && !missing)
+		return 0;
+	for (i = 0; i < w->platforms.count; i++)
+		if (guard_buf_printf(&found, err, "%s%s", i ? ", " : "", w->platforms.items[i]) < 0) {
+			guard_buf_release(&found);
+			return -1;
+		}
+	if (missing)
+		rc = guard_error_set(err, code,
+				     "no platform '%s' in image '%s': it has %s (choose one of them with --platform)",
+				     missing, w->name, found.len ? found.data : "no platform in its config");
+	else
+		rc = guard_error_set(err, code,
+				     "no image of '%s' matches the requested platforms: it has %s",
+				     w->name, found.len ? found.data : "no platform in its config");
+	guard_buf_release(&found);
 	return rc;
 }
 
@@ -163,16 +200,16 @@ int guard_image_walk(const char *name, const struct guard_image_options *opts,
 				       "'%s' is a local file or folder, not a registry image: name it as oci:%s, oci-archive:%s or docker-archive:%s",
 				       name, name, name, name);
 
+	w.registry = transport == TRANSPORT_DOCKER;
 	rc = walk_transport(&w, transport, rest, err);
-	if (rc == 0 && w.images == 0)
-		rc = guard_error_set(err, GUARD_ERR_NOTFOUND,
-				     "no image of '%s' matches the requested platforms", name);
-	for (i = 0; rc == 0 && i < opts->platform_count; i++)
-		if (!(w.platform_seen & (1ULL << (i < 63 ? i : 63))))
-			rc = guard_error_set(err, GUARD_ERR_NOTFOUND,
-					     "image '%s' has no platform '%s'", name,
-					     opts->platforms[i]);
+	if (rc == 0)
+		rc = check_platforms(&w, w.registry, err);
+	/* A registry image whose store is not open yet failed on its reference
+	 * or its first request, and that error has its class already. */
+	if (rc < 0 && (!w.registry || w.store.open))
+		guard_manifest_error_class(&w, err);
 	guard_image_store_release(&w.store);
 	guard_string_list_release(&w.scanned_layers);
+	guard_string_list_release(&w.platforms);
 	return rc;
 }

@@ -19,4 +19,15 @@ ok $? "unknown command is named"
 "$GUARD" > /dev/null 2>&1
 is_rc $? 2 "no command exits 2"
 
+"$GUARD" pin --bogus 2> "$TMP/err"
+is_rc $? 2 "unknown option exits 2"
+grep -q -- "'--bogus'" "$TMP/err"
+ok $? "unknown option is named"
+"$GUARD" scan context -f 2> "$TMP/err"
+is_rc $? 2 "option without its value exits 2"
+grep -q -- "'-f'" "$TMP/err"
+ok $? "option without its value is named"
+grep -q "context: unrecognized" "$TMP/err"
+is $? 1 "getopt prints no message of its own"
+
 done_testing

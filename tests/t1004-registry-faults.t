@@ -125,6 +125,29 @@ is "$(printf '%s\n' "$out" | grep -c 'digest=')" 5 "slow batch resolves"
 max=$(grep 'inflight max=' "$FL" | tail -1 | sed 's/.*max=//')
 ok "$([ "$max" -le 2 ]; echo $?)" "at most 2 requests in flight with --jobs 2 (saw $max)"
 
+# A registry whose ping names the Bearer challenge: tokens are fetched before
+# the manifest requests, and a rejected token is refreshed once.
+FAULT_PING_CHALLENGE=1 testbed_fault || exit 1
+P=$TB_FAULT
+PL=$TB_FAULT_LOG
+out=$("$PROBE" "$P/bearer/x:1" "$P/bearer/x:2" "$P/bearer/y:1")
+is "$(printf '%s\n' "$out" | grep -c "digest=sha256:$good ")" 3 "challenge from the ping: batch resolves"
+is "$(grep -c 'GET /v2/ ' "$PL")" 1 "one ping"
+is "$(grep -c '/v2/bearer/' "$PL")" 3 "one manifest request per reference"
+is "$(grep '/v2/bearer/' "$PL" | grep -c 'auth=none')" 0 "manifest requests carry a token from the start"
+is "$(grep -c 'token query=' "$PL")" 2 "one token request per repository"
+
+out=$("$PROBE" "$P/rotate/x:1")
+like "$out" "digest=sha256:$good " "token answered invalid_token is refreshed"
+is "$(grep -c '/v2/rotate/' "$PL")" 2 "refreshed token: two manifest requests"
+is "$(grep -c 'token query=scope=repository%3Arotate' "$PL")" 2 "refreshed token: two token requests"
+
+out=$("$PROBE" "$P/reject/x:1")
+is_rc $? 4 "token always rejected exits 4"
+like "$out" "error=auth registry '$P' denied access to '$P/reject/x' \(HTTP 401" \
+	"token always rejected is an auth error"
+is "$(grep -c '/v2/reject/' "$PL")" 2 "token always rejected: one refresh, then no more"
+
 out=$("$PROBE" "127.0.0.2:1/x:1")
 like "$out" "error=network cannot reach '127.0.0.2:1'" "refused connection is a network error"
 

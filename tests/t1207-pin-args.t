@@ -52,7 +52,8 @@ is "$(sed -n 3p compose.yaml)" "    image: node:22@$NODE" "compose file pinned"
 # A progress line on a terminal, none with -q.
 printf 'FROM python:3.12-alpine\n' > tty.Dockerfile
 script -qec "$GUARD pin --diff ${MIRROR[*]} tty.Dockerfile" /dev/null > tty.out 2>&1
-like "$(cat tty.out)" "resolving 1 image reference" "progress line on a terminal"
+like "$(cat tty.out)" "resolving image references: 0/1" "progress line on a terminal"
+like "$(cat tty.out)" "resolving image references: 1/1" "progress line counts finished look-ups"
 script -qec "$GUARD pin -q --diff ${MIRROR[*]} tty.Dockerfile" /dev/null > tty.out 2>&1
 unlike "$(cat tty.out)" "resolving" "no progress line with -q"
 "$GUARD" pin --diff "${MIRROR[@]}" tty.Dockerfile > out 2> err
@@ -63,5 +64,15 @@ printf 'FROM alpine:3.20\n' > late.Dockerfile
 "$GUARD" pin late.Dockerfile --check > out 2> err
 is_rc $? 1 "an option after the path is an option"
 like "$(cat out)" '^late.Dockerfile:1: alpine:3.20' "the option after the path applies"
+
+# --check and --diff name the images they cannot pin without build values.
+printf 'ARG IMG\nFROM ${IMG}\nFROM golang:1.22-${TARGETARCH}\nFROM scratch\n' > skip.Dockerfile
+"$GUARD" pin --check skip.Dockerfile > out 2> err
+is_rc $? 0 "skipped references alone pass --check"
+like "$(cat out)" "skip.Dockerfile:2: skipped .*ARG 'IMG'" "--check names a reference with an unset ARG"
+like "$(cat out)" "skip.Dockerfile:3: skipped .*TARGETARCH" "--check names a platform-dependent reference"
+unlike "$(cat out)" "scratch" "--check does not list scratch"
+"$GUARD" pin --diff skip.Dockerfile > out 2> err
+like "$(cat err)" "warning: skip.Dockerfile:2: skipped" "--diff names skipped references on stderr"
 
 done_testing

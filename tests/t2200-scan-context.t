@@ -124,6 +124,17 @@ is $? 3 "an unreadable file exits 3"
 grep -q "locked.txt" "$TMP/e8"
 ok $? "the unreadable file is named"
 
+# A file larger than scan.max-file-size is scanned in part, so the scan is
+# not clean: exit 3, with the file and the setting named.
+big=$TMP/big
+mkdir -p "$big"
+printf 'FROM alpine:3.20\n' > "$big/Dockerfile"
+head -c 2000 /dev/zero | tr '\0' 'a' > "$big/large.txt"
+printf 'scan:\n  max-file-size: 1K\n' > "$TMP/small-cap.yaml"
+"$GUARD" scan context --config "$TMP/small-cap.yaml" "$big" > /dev/null 2> "$TMP/big.err"
+is $? 3 "a file over the size cap exits 3"
+like "$(cat "$TMP/big.err")" "large.txt.*scan.max-file-size" "the message names the file and the setting"
+
 # --output to a device writes to it and never replaces it.
 "$GUARD" scan context --output /dev/null --format json "$ctx" 2> /dev/null
 is $? 1 "--output /dev/null still reports findings"

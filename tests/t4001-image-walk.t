@@ -126,9 +126,9 @@ umoci tag --image "$O:1" 2
 umoci tag --image "$O:1" 3
 out=$("$WALK" "oci:$O" 2>&1); rc=$?
 is "$rc" 2 "ambiguous layout fails"
-like "$out" "contains [0-9]+ images; choose one with :NAME \(names: [^)]*\)" "error lists the names"
+like "$out" "missing image name for .*: it contains [0-9]+ images \(names: [^)]*\), so add :NAME" "error lists the names"
 out=$("$WALK" "oci:$O:nope" 2>&1); rc=$?
-like "$out" "has no image named 'nope'" "unknown name is reported"
+like "$out" "no image named 'nope' in" "unknown name is reported"
 
 # A multi-platform index with BuildKit-style attestation entries.
 umoci config --image "$O:1" --tag arm --architecture arm64 --history.created_by "relabel"
@@ -172,7 +172,7 @@ is "$(printf '%s\n' "$out" | grep -c '^config ')" 1 "--platform selects one plat
 like "$out" '^config linux/arm64/v8 ' "linux/arm64 matches variant v8"
 out=$("$WALK" --platform linux/s390x "oci:$O:multi" 2>&1); rc=$?
 is "$rc" 2 "missing platform fails"
-like "$out" "no image of .* matches|has no platform 'linux/s390x'" "missing platform is named"
+like "$out" "no platform 'linux/s390x' in image" "missing platform is named"
 
 # guard reports the provenance build argument and scans each platform.
 "$GUARD" scan image --format json "oci:$O:multi" >multi.json 2>/dev/null; rc=$?
@@ -186,6 +186,10 @@ is "$(jq '[.findings[] | .image.platform // empty] | unique | join(",")' arm.jso
 	"guard --platform scans one platform"
 "$GUARD" scan image --platform arm64 "oci:$O:multi" >/dev/null 2>&1; rc=$?
 is "$rc" 2 "platform without OS is a usage error"
+out=$("$GUARD" scan image --platform linux/s390x "oci:$O:multi" 2>&1 >/dev/null); rc=$?
+is "$rc" 3 "platform missing from a local index exits 3"
+like "$out" "no platform 'linux/s390x' in image 'oci:.*:multi': it has linux/amd64, linux/arm64/v8" \
+	"missing platform lists the platforms of the index"
 
 # Corrupt blobs are problems that name the blob, never a clean walk.
 cp -r "$O" bad

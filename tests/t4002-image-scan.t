@@ -69,8 +69,16 @@ image_zstd_layer "$O" z 0
 is "$rc" 1 "umoci image has findings"
 is "$(jq '[.findings[] | select(.path == "app/.env.production" and .image.removed == true and .image.layer_index == 1)] | length >= 1' oci.json)" true \
 	"deleted file is reported as removed"
-like "$(jq -r '.findings[] | select(.path == "app/.env.production") | .message' oci.json | head -1)" \
-	'removed from the final file system but still downloadable in layer 1' "removed message names the layer"
+is "$(jq -r '.findings[] | select(.path == "app/.env.production") | .message' oci.json | head -1)" \
+	'layer 2 deletes it' "removed message names the deleting layer"
+"$GUARD" scan image --format sarif "oci:$O:1" >oci.sarif 2>/dev/null
+is "$(jq '[.runs[0].results[] | select(.locations[0].physicalLocation.artifactLocation.uri | test("env.production")) | .properties.removed] | any' oci.sarif)" true \
+	"sarif marks the deleted file removed"
+"$GUARD" scan image "oci:$O:1" >oci.txt 2>/dev/null
+grep -q "layer 2 deletes it" oci.txt; ok $? "text report names the deleting layer"
+is "$(grep -c 'removed in a later layer' oci.txt)" "$(grep -c 'layer 2 deletes it' oci.txt)" \
+	"text report notes each removal once, with the deleting layer"
+unlike "$(cat oci.txt)" 'still downloadable' "text report does not repeat the removal"
 is "$(jq '[.findings[] | select(.path == "app/conf/settings" and .image.removed == true)] | length >= 1' oci.json)" true \
 	"file in a replaced folder is reported as removed"
 is "$(jq '[.findings[] | select(.path == "keep/stay" and .image.removed == false)] | length >= 1' oci.json)" true \

@@ -34,6 +34,21 @@ for r in "$TB_PLAIN" "$TB_TLS" "$TB_TOKEN"; do
 	testbed_push "oci:$O:1" "$r/test/app:1" || exit 1
 done
 
+# A layer with a media type guard does not read: a problem of the input for
+# the local layout (exit 3), a registry failure for the same image pulled
+# (exit 4).
+umoci tag --image "$O:1" odd
+ODD_MAN=$(image_blob "$O" "$(image_manifest_digest "$O" odd)")
+jq '.layers[0].mediaType = "application/vnd.example.unknown.layer"' "$ODD_MAN" >odd.json
+image_retag "$O" odd odd.json
+testbed_push "oci:$O:odd" "$TB_PLAIN/test/app:odd" || exit 1
+out=$("$GUARD" scan image "oci:$O:odd" 2>&1 >/dev/null); rc=$?
+is "$rc" 3 "unsupported layer type in a layout exits 3"
+like "$out" "unsupported media type 'application/vnd.example.unknown.layer'" "layout error names the media type"
+out=$("$GUARD" scan image --insecure-registry "$TB_PLAIN" "docker://$TB_PLAIN/test/app:odd" 2>&1 >/dev/null); rc=$?
+is "$rc" 4 "unsupported layer type from a registry exits 4"
+like "$out" "unsupported media type 'application/vnd.example.unknown.layer'" "registry error names the media type"
+
 mkdir -p "$TMP/docker-config"
 AUTH=$(printf '%s:%s' "$TB_USER" "$TB_PASS" | base64 -w0)
 jq -n --arg tls "$TB_TLS" --arg token "$TB_TOKEN" --arg a "$AUTH" \
@@ -69,8 +84,9 @@ testbed_push multi "$TB_PLAIN/test/multi:1" || exit 1
 is "$rc" 0 "index from the registry without secrets is clean"
 [ "$rc" = 0 ] || sed "s/^/# /" multi.err
 is "$(jq '.summary.problems' multi.json)" 0 "index from the registry has no problems"
-"$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" >/dev/null 2>&1; rc=$?
+out=$("$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" 2>&1 >/dev/null); rc=$?
 is "$rc" 4 "platform missing from the index exits 4"
+like "$out" "no platform 'linux/s390x' in image '.*': it has linux/" "registry platform error lists the platforms"
 
 # Corrupt a layer in the plain registry's storage: the digest check fails.
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")

@@ -28,14 +28,23 @@ serves is a fixed OCI manifest. Paths: /v2/<scenario>/<name>/manifests/<ref>.
                   linux/arm64 without a variant and linux/amd64
   slow            like ok after 0.2 s; logs "inflight max=N", the most requests
                   it has served at the same time
+  rotate          Bearer like "bearer", but only the token of the second
+                  token request for a rotate scope is accepted; other tokens
+                  get 401 with error="invalid_token"
+  reject          401 with a Bearer challenge and error="insufficient_scope",
+                  whatever token is sent
   anything else   served like ok (the redirect target uses this)
 
 /token answers {"access_token": "fault-token", "expires_in": 120} and logs its
-query string. Every request is logged on stderr as
-"METHOD PATH auth=SCHEME|none", never with the credential itself.
+query string; for a scope that names the rotate scenario the token is
+"rotate-token-N", N counting those token requests. Every request is logged on
+stderr as "METHOD PATH auth=SCHEME|none", never with the credential itself.
+
+GET /v2/ answers 404, or with FAULT_PING_CHALLENGE=1 a 401 with a Bearer
+challenge whose realm is /token on this server.
 
 Environment: FAULT_PORT_FILE (the bound port is written there, port 0 is used),
-FAULT_REDIRECT_TARGET, FAULT_STALL_SECONDS.
+FAULT_REDIRECT_TARGET, FAULT_STALL_SECONDS, FAULT_PING_CHALLENGE.
 """
 import base64
 import hashlib
@@ -115,9 +124,13 @@ class FaultHandler(BaseHTTPRequestHandler):
         return True
 
     def token(self):
-        sys.stderr.write("token query=%s\n" % self.path.partition("?")[2])
+        query = self.path.partition("?")[2]
+        sys.stderr.write("token query=%s\n" % query)
         sys.stderr.flush()
-        self.reply(200, b'{"access_token":"fault-token","expires_in":120}',
+        token = "fault-token"
+        if "%3Arotate%2F" in query or ":rotate/" in query:
+            token = "rotate-token-%d" % count("rotate-token")
+        self.reply(200, ('{"access_token":"%s","expires_in":120}' % token).encode(),
                    [("Content-Type", "application/json")])
 
     def handle_manifest(self, scenario, rest):
@@ -178,6 +191,17 @@ class FaultHandler(BaseHTTPRequestHandler):
         elif scenario == "bearer":
             if not self.needs_bearer("Bearer realm=http://%s/token" % host):
                 self.manifest()
+        elif scenario == "rotate":
+            if self.headers.get("Authorization", "") == "Bearer rotate-token-2":
+                self.manifest()
+            else:
+                self.reply(401, b"", [("WWW-Authenticate",
+                                       'Bearer realm="http://%s/token",error="invalid_token"'
+                                       % host)])
+        elif scenario == "reject":
+            self.reply(401, b"", [("WWW-Authenticate",
+                                   'Bearer realm="http://%s/token",scope="repository:reject/x:pull",'
+                                   'error="insufficient_scope"' % host)])
         elif scenario == "multichallenge":
             challenge = ('Basic realm="fault", Bearer realm="http://%s/token",service=fault,'
                          'scope="repository:multichallenge/x:pull,push"' % host)
@@ -193,6 +217,10 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.token()
             return
         parts = path.split("/")
+        if path == "/v2/" and os.environ.get("FAULT_PING_CHALLENGE") == "1":
+            self.reply(401, b"", [("WWW-Authenticate",
+                                   'Bearer realm="http://%s/token"' % self.headers.get("Host", ""))])
+            return
         if len(parts) < 4 or parts[1] != "v2":
             self.reply(404)
             return

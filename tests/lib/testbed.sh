@@ -22,7 +22,8 @@
 #                            request sent with the four manifest media types
 #   testbed_fault [TARGET]   misbehaving registry (tests/lib/fault-server.py)
 #                            -> TB_FAULT=127.0.0.1:PORT, TB_FAULT_LOG; TARGET
-#                            (host:port) is where its "redirect" scenario points
+#                            (host:port) is where its "redirect" scenario points;
+#                            FAULT_* variables set by the caller reach the server
 #   testbed_stop PID         stops one service started here
 #
 # Call the functions directly, not inside $(...), or their exports are lost.

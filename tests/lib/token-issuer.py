@@ -178,8 +178,16 @@ class TokenHandler(BaseHTTPRequestHandler):
         pass
 
 
+class IssuerServer(ThreadingHTTPServer):
+    # socketserver listens with a backlog of 5. While the accepting thread
+    # waits for the GIL (other threads run openssl), a client that opens
+    # more connections at once overflows it, and each dropped handshake
+    # costs the client a 1 s TCP retransmission.
+    request_queue_size = 128
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TokenHandler)
+    server = IssuerServer(("127.0.0.1", 0), TokenHandler)
     port_file = os.environ.get("ISSUER_PORT_FILE")
     if port_file:
         with open(port_file + ".tmp", "w") as f:

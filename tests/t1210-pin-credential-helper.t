@@ -83,4 +83,15 @@ printf 'FROM %s/team/public:1\n' "$TB_TOKEN" > Dockerfile
 is $? 0 "missing helper: the public image still pins"
 like "$(cat err)" "warning: .*docker-credential-absent" "missing helper: a warning names it"
 
+# A malformed config.json fails the look-up, as it fails docker: exit 3,
+# naming the file, and the Dockerfile is left alone.
+testbed_token || { echo "Bail out! token registry did not start"; exit 1; }
+testbed_push app-img "$TB_TOKEN/team/app:1" || exit 1
+printf '{"auths":{"%s":{"auth":"not base64!"}}}\n' "$TB_TOKEN" > "$TMP/docker/config.json"
+printf 'FROM %s/team/app:1\n' "$TB_TOKEN" > Dockerfile
+"$GUARD" pin Dockerfile > out 2> err
+is $? 3 "malformed config.json: exit 3"
+like "$(cat err)" "config.json" "the error names the file"
+is "$(cat Dockerfile)" "FROM $TB_TOKEN/team/app:1" "the Dockerfile is unchanged"
+
 done_testing
