@@ -1,5 +1,7 @@
 /* "guard hook": the git pre-push hook and its installer. */
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,8 @@ static const char pre_push_script[] =
 	"# git pre-push hook: blocks a push whose new commits add a secret.\n"
 	"# Installed by 'guard hook install'. It runs 'guard hook pre-push', which\n"
 	"# reads the refs being pushed from stdin. To push once without the check,\n"
-	"# run 'git push --no-verify'.\n"
+	"# run 'git push --no-verify'. The \"--\" keeps a remote name that starts\n"
+	"# with '-' from being read as an option.\n"
 	"case $0 in\n"
 	"*/*) here=${0%/*} ;;\n"
 	"*) here=. ;;\n"
@@ -37,7 +40,7 @@ static const char pre_push_script[] =
 	"\techo \"guard: hint: install guard or set GUARD to its path; to push without the check, run 'git push --no-verify'\" >&2\n"
 	"\texit 1\n"
 	"fi\n"
-	"exec \"$guard\" hook pre-push \"$@\"\n";
+	"exec \"$guard\" hook pre-push -- \"$@\"\n";
 
 /* git writes one line per ref; a longer line is not git's input. */
 #define PUSH_LINE_MAX 4096
@@ -45,7 +48,7 @@ static const char pre_push_script[] =
 #define HOOK_FILE_MAX (1024 * 1024)
 
 static const char hook_usage[] =
-	"usage: guard hook pre-push [REMOTE URL] [options]\n"
+	"usage: guard hook pre-push [options] [--] [REMOTE URL]\n"
 	"       guard hook install [--force]\n"
 	"\n"
 	"pre-push: run as git's pre-push hook. Reads the lines git writes to the\n"
@@ -53,13 +56,19 @@ static const char hook_usage[] =
 	"the commits each update sends that the remote does not have yet. Without\n"
 	"input lines, PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (set by the\n"
 	"pre-commit framework) give the range. Findings or any error block the push.\n"
+	"Options may also follow REMOTE URL; after \"--\", as the installed hook\n"
+	"passes them, a remote name that starts with '-' is not read as an option.\n"
 	"\n"
 	"install: copy the pre-push hook into this repository's hooks folder\n"
 	"(core.hooksPath when set). An existing different hook is kept unless\n"
-	"--force is given.\n"
+	"--force is given, which moves it to pre-push.guard-backup beside the new\n"
+	"hook. Warns when the hook would not find guard in GUARD, PATH or the hooks\n"
+	"folder, because such a hook blocks every push.\n"
 	"\n"
 	"Options of pre-push:\n"
-	"      --max-blob-size SIZE  skip and count blobs larger than SIZE (default 10M)\n"
+	"      --max-blob-size SIZE  largest blob to scan, in bytes (default 10M, or\n"
+	"                            scan.max-file-size from .guard.yaml); a larger blob\n"
+	"                            blocks the push, because it was not scanned\n"
 	"  -j, --jobs N              scan with N threads\n"
 	"      --dry-run             print 'COMMIT PATH BLOB' for each file the push\n"
 	"                            would scan, and scan nothing\n"
@@ -95,7 +104,10 @@ static int parse_args(struct hook_args *args, int argc, char **argv, struct guar
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+j:" GUARD_COMMON_SHORT_OPTIONS, hook_options,
+	/* Options may follow the remote and URL, as in other commands. git may
+	 * pass a remote name that starts with '-' ('git remote add -- -x URL'),
+	 * so the installed hook puts "--" before git's arguments. */
+	while ((c = getopt_long(argc, argv, "j:" GUARD_COMMON_SHORT_OPTIONS, hook_options,
 				NULL)) != -1) {
 		handled = guard_options_handle(&args->options, c, optarg, err);
 		if (handled < 0)
@@ -347,6 +359,24 @@ static void print_push_guidance(void)
 	guard_log_hint("to push anyway, run 'git push --no-verify'");
 }
 
+/* Sets a usage error that lists the arguments given, so that an option
+ * read as a remote name (or the reverse) is visible. */
+static int usage_arguments(int argc, char **argv, struct guard_error *err)
+{
+	struct guard_buf list = GUARD_BUF_INIT(GUARD_ERROR_MAX);
+	int i, rc;
+
+	for (i = 0; i < argc; i++)
+		if (guard_buf_printf(&list, err, "%s'%.100s'", i ? " " : "", argv[i]) < 0)
+			break;
+	rc = guard_error_set(err, GUARD_ERR_USAGE,
+			     "invalid arguments %s: 'guard hook pre-push' takes the remote name and "
+			     "URL that git passes to the hook, or nothing; put \"--\" before a remote "
+			     "name that starts with '-'", list.data ? list.data : "");
+	guard_buf_release(&list);
+	return rc;
+}
+
 static int run_pre_push(struct hook_args *args, int argc, char **argv, struct guard_error *err)
 {
 	struct guard_git_report_options ro;
@@ -357,9 +387,7 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 	int rc = -1;
 
 	if (argc != 0 && argc != 2)
-		return guard_error_set(err, GUARD_ERR_USAGE,
-				       "'guard hook pre-push' takes the remote name and URL that git "
-				       "passes to the hook, or nothing");
+		return usage_arguments(argc, argv, err);
 	snprintf(target, sizeof(target), "push to %.200s", argc == 2 ? argv[0] : "the remote");
 
 	if (guard_git_open(&git, err) < 0 || read_push_lines(git, &plan, &lines, err) < 0)
@@ -386,6 +414,7 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 	ro.target = target;
 	ro.options = &args->options;
 	ro.scan = args->scan;
+	ro.scan.pre_push = true;
 	rc = guard_git_scan_report(git, &ro, err);
 	if (rc == GUARD_RESULT_FINDINGS)
 		print_push_guidance();
@@ -461,12 +490,95 @@ static int make_folders(const char *path, struct guard_error *err)
 	return rc;
 }
 
+/* Largest number tried in pre-push.guard-backup.N before giving up. */
+#define HOOK_BACKUPS_MAX 100
+
+/* Renames the hook at path to the first free name of pre-push.guard-backup,
+ * pre-push.guard-backup.2, ... beside it, so that --force loses nothing. A
+ * symbolic link is moved as the link, and its target is left as it is. */
+static int move_hook_aside(const char *path, char **backup, struct guard_error *err)
+{
+	struct guard_buf name = GUARD_BUF_INIT(PATH_MAX);
+	struct stat st;
+	int n;
+
+	for (n = 1; n <= HOOK_BACKUPS_MAX; n++) {
+		guard_buf_release(&name);
+		if ((n == 1 ? guard_buf_printf(&name, err, "%s.guard-backup", path)
+			    : guard_buf_printf(&name, err, "%s.guard-backup.%d", path, n)) < 0)
+			return -1;
+		if (lstat(name.data, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	if (n > HOOK_BACKUPS_MAX) {
+		guard_buf_release(&name);
+		return guard_error_set(err, GUARD_ERR_LIMIT, "cannot keep a backup of '%s': "
+				       "'%s.guard-backup' up to '.%d' exist already; remove old backups",
+				       path, path, HOOK_BACKUPS_MAX);
+	}
+	if (rename(path, name.data) < 0) {
+		guard_error_set(err, GUARD_ERR_IO, "moving '%s' to '%s': %s", path, name.data,
+				strerror(errno));
+		guard_buf_release(&name);
+		return -1;
+	}
+	*backup = guard_buf_detach(&name, NULL);
+	return 0;
+}
+
+/* True when an executable regular file named guard is in folder. */
+static bool folder_has_guard(const char *folder, size_t len)
+{
+	struct guard_buf path = GUARD_BUF_INIT(PATH_MAX);
+	struct stat st;
+	bool found;
+
+	if (guard_buf_printf(&path, NULL, "%.*s/guard", len ? (int)len : 1, len ? folder : ".") < 0)
+		return false;
+	found = stat(path.data, &st) == 0 && S_ISREG(st.st_mode) && access(path.data, X_OK) == 0;
+	guard_buf_release(&path);
+	return found;
+}
+
+/* Warns when the installed hook would not find guard, the way the script
+ * looks for it: GUARD, then PATH, then the hooks folder. Such a hook
+ * blocks every push. */
+static void check_hook_finds_guard(const char *hooks)
+{
+	const char *env = getenv("GUARD"), *path = getenv("PATH"), *end;
+	char self[PATH_MAX];
+	ssize_t len;
+
+	if (env && *env)
+		return;
+	for (; path && *path; path = *end ? end + 1 : end) {
+		end = strchrnul(path, ':');
+		if (folder_has_guard(path, (size_t)(end - path)))
+			return;
+	}
+	if (folder_has_guard(hooks, strlen(hooks)))
+		return;
+
+	guard_log_warn("the hook cannot find guard, so it will block every push: 'guard' is not "
+		       "on PATH and GUARD is not set");
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len > 0) {
+		self[len] = '\0';
+		guard_log_hint("run 'make install' or put guard in a folder on PATH, or set GUARD "
+			       "in the environment git runs in, for example: export GUARD='%s'", self);
+	} else {
+		guard_log_hint("run 'make install' or put guard in a folder on PATH, or set GUARD "
+			       "to guard's path in the environment git runs in");
+	}
+}
+
 static int run_install(const struct hook_args *args, int argc, struct guard_error *err)
 {
 	size_t script_len = sizeof(pre_push_script) - 1, len = 0;
 	struct guard_git *git = NULL;
-	char *folder = NULL, *path = NULL, *existing = NULL;
+	char *folder = NULL, *path = NULL, *existing = NULL, *backup = NULL;
 	struct guard_error read_err = GUARD_ERROR_INIT;
+	struct stat st;
 	int rc = -1;
 
 	if (argc != 0)
@@ -488,27 +600,40 @@ static int run_install(const struct hook_args *args, int argc, struct guard_erro
 				goto out;
 			}
 			printf("the guard pre-push hook is already installed at '%s'\n", path);
+			check_hook_finds_guard(folder);
 			rc = GUARD_RESULT_CLEAN;
 			goto out;
 		}
 		if (!args->force) {
 			guard_error_set(err, GUARD_ERR_USAGE, "a different pre-push hook exists at '%s'; "
-					"run 'guard hook install --force' to replace it, or add "
-					"'guard hook pre-push \"$@\"' to that hook", path);
+					"run 'guard hook install --force' to replace it (a backup is "
+					"kept), or add 'guard hook pre-push -- \"$@\"' to that hook", path);
 			goto out;
 		}
 	}
+	/* lstat, because a dangling symbolic link fails access() but still
+	 * takes the name. */
+	if (lstat(path, &st) == 0 && move_hook_aside(path, &backup, err) < 0)
+		goto out;
 
 	if (make_folders(folder, err) < 0 ||
 	    guard_write_atomic(path, pre_push_script, script_len, err) < 0)
-		goto out;
+		goto restore;
 	if (chmod(path, 0755) < 0) {
 		guard_error_set(err, GUARD_ERR_IO, "making '%s' executable: %s", path, strerror(errno));
 		goto out;
 	}
+	if (backup)
+		printf("kept the previous pre-push hook as '%s'\n", backup);
 	printf("installed the guard pre-push hook at '%s'\n", path);
+	check_hook_finds_guard(folder);
 	rc = GUARD_RESULT_CLEAN;
+	goto out;
+restore:
+	if (backup && rename(backup, path) < 0)
+		guard_log_error("restoring '%s' from '%s' failed: %s", path, backup, strerror(errno));
 out:
+	free(backup);
 	free(existing);
 	free(path);
 	free(folder);

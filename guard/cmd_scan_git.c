@@ -21,8 +21,10 @@ static const char scan_git_usage[] =
 	"Options:\n"
 	"      --staged              scan the staged changes (the index compared with\n"
 	"                            HEAD) instead of history, for a pre-commit hook\n"
-	"      --max-blob-size SIZE  skip and count blobs larger than SIZE bytes; K, M\n"
-	"                            and G suffixes are powers of 1024 (default 10M)\n"
+	"      --max-blob-size SIZE  largest blob to scan, in bytes; K, M and G suffixes\n"
+	"                            are powers of 1024 (default 10M, or scan.max-file-size\n"
+	"                            from .guard.yaml). A larger blob is not scanned and\n"
+	"                            makes the scan incomplete (exit code 3)\n"
 	"      --write-baseline FILE write the findings to FILE as a baseline\n"
 	"  -j, --jobs N              scan with N threads (default: one per CPU, at most 8)\n"
 	"\n";

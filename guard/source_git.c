@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "source_git_impl.h"
@@ -257,9 +258,27 @@ static int path_intern(struct guard_git *git, const char *path, uint32_t *out, s
 	return 0;
 }
 
+/* Sets err for a folder (or GIT_DIR) where libgit2 found no repository. */
+static int not_a_repository(struct guard_error *err)
+{
+	const char *git_dir = getenv("GIT_DIR");
+	char *cwd;
+
+	if (git_dir && *git_dir)
+		return guard_error_set(err, GUARD_ERR_IO, "not a git repository: '%s' (from GIT_DIR); "
+				       "set GIT_DIR to a repository, or unset it", git_dir);
+	cwd = getcwd(NULL, 0);
+	guard_error_set(err, GUARD_ERR_IO, "not a git repository: '%s' (nor any of its parent "
+			"folders); run guard inside a git work tree or a bare repository",
+			cwd ? cwd : ".");
+	free(cwd);
+	return -1;
+}
+
 int guard_git_open(struct guard_git **out, struct guard_error *err)
 {
 	struct guard_git *git = calloc(1, sizeof(*git));
+	int rc;
 
 	if (!git)
 		return guard_error_oom(err);
@@ -267,8 +286,11 @@ int guard_git_open(struct guard_git **out, struct guard_error *err)
 	 * four times slower and its memory use over 300 MiB; each commit's
 	 * trees are read about twice, so the walk goes without it. */
 	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	if (git_repository_open_ext(&git->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL) < 0) {
+	rc = git_repository_open_ext(&git->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (rc < 0) {
 		free(git);
+		if (rc == GIT_ENOTFOUND)
+			return not_a_repository(err);
 		return guard_git_error(err, GUARD_ERR_IO, "opening the git repository of the current folder");
 	}
 	*out = git;

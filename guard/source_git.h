@@ -26,7 +26,9 @@
 #include "report.h"
 #include "scanner.h"
 
-/* Default --max-blob-size: larger blobs are skipped and counted. */
+/* Default --max-blob-size. A larger blob that a selected commit adds is not
+ * scanned, and it makes the scan incomplete (GUARD_ERR_LIMIT), because a
+ * secret in it would go unseen. */
 #define GUARD_GIT_MAX_BLOB_SIZE_DEFAULT (10u * 1024u * 1024u)
 
 struct guard_git;
@@ -70,10 +72,14 @@ int guard_git_plan_foreach(struct guard_git *git, guard_git_intro_fn fn, void *c
 struct guard_git_scan_options {
 	uint64_t max_blob_size;		/* 0 = GUARD_GIT_MAX_BLOB_SIZE_DEFAULT */
 	unsigned jobs;			/* worker threads, 0 = one per CPU (at most 8) */
+	bool pre_push;			/* advise .guard.yaml settings, because git push
+					 * passes no options to the hook */
 };
 
 /* Scans the planned blobs and adds findings, counters, problems and a
- * summary line to result. The summary string is owned by git. */
+ * summary line to result. Each added blob over max_blob_size and each blob
+ * that cannot be read is a problem in result. The summary string is owned
+ * by git. */
 int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		   const struct guard_git_scan_options *options,
 		   struct guard_scan_result *result, struct guard_error *err);

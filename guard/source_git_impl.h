@@ -57,6 +57,7 @@ struct walk_blob {
 	bool introduced;		/* some introduction adds it */
 	bool listed;			/* already handed to the scan workers */
 	uint32_t deleted_stamp;		/* last diff that deleted this content somewhere */
+	uint64_t size;			/* bytes, set when the blob is too large to scan */
 	struct guard_findings *findings;	/* NULL when none */
 };
 

@@ -42,7 +42,6 @@ struct scan_worker {
 	git_odb *odb;
 	struct guard_scan_stats stats;
 	uint64_t too_large, unreadable, scanned, bytes;
-	uint32_t first_too_large;	/* blob index, WALK_NONE if none */
 	pthread_t thread;
 };
 
@@ -104,9 +103,8 @@ static int scan_one_blob(struct scan_worker *w, struct walk_blob *blob, struct g
 	}
 	if (size > job->max_size) {
 		blob->state = BLOB_TOO_LARGE;
+		blob->size = size;
 		w->too_large++;
-		if (w->first_too_large == WALK_NONE)
-			w->first_too_large = (uint32_t)(blob - job->git->blobs);
 		return 0;
 	}
 	if (git_odb_read(&obj, w->odb, &blob->oid) < 0) {
@@ -227,7 +225,6 @@ static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, 
 	}
 	for (i = 0; i < jobs; i++) {
 		workers[i].job = &job;
-		workers[i].first_too_large = WALK_NONE;
 		if (worker_open(&workers[i], git->repo, i > 0, err) < 0)
 			goto out;
 	}
@@ -251,10 +248,6 @@ static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, 
 		git->counts.blobs_unreadable += workers[i].unreadable;
 		result->stats.files_too_large += workers[i].too_large;
 		result->stats.files_unreadable += workers[i].unreadable;
-		if (workers[i].first_too_large != WALK_NONE)
-			guard_log_warn("skipped blobs larger than %" PRIu64 " bytes, for example '%s'; "
-				       "raise --max-blob-size to scan them", max_size,
-				       git->paths[git->blobs[workers[i].first_too_large].path]);
 	}
 	if (job.failed) {
 		guard_error_copy(err, &job.failure);
@@ -538,29 +531,125 @@ static int emit_all(struct guard_git *git, struct guard_scanner *scanner, guard_
 	return rc;
 }
 
+/* Formats bytes as the smallest whole K, M or G size (powers of 1024) that
+ * --max-blob-size would need to cover them. */
+static void format_size_to_cover(uint64_t bytes, char *out, size_t size)
+{
+	static const char units[] = { 'K', 'M', 'G' };
+	uint64_t unit = 1024, value;
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(units) && bytes >= unit * 1024; i++)
+		unit *= 1024;
+	value = bytes / unit + (bytes % unit != 0);
+	snprintf(out, size, "%" PRIu64 "%c", value, units[i]);
+}
+
+/* Records one problem (GUARD_ERR_LIMIT) for each added blob that was too
+ * large to scan, at its first introduction in walk order, so that a secret
+ * in it cannot pass as a clean scan. */
+static int report_too_large(struct guard_git *git, uint64_t max_size, bool pre_push,
+			    struct guard_scan_result *result, struct guard_error *err)
+{
+	struct guard_error problem = GUARD_ERROR_INIT;
+	const struct walk_intro *intro;
+	const struct walk_blob *blob;
+	char commit[GIT_OID_HEXSZ + 1], cover[32], where[GIT_OID_HEXSZ + 32], others[64];
+	uint32_t *intro_count;
+	size_t i;
+	int rc = 0;
+
+	if (!git->counts.blobs_too_large)
+		return 0;
+	intro_count = calloc(git->blob_count ? git->blob_count : 1, sizeof(*intro_count));
+	if (!intro_count)
+		return guard_error_oom(err);
+	for (i = 0; i < git->intro_count; i++)
+		intro_count[git->intros[i].blob]++;
+
+	for (i = 0; rc == 0 && i < git->intro_count; i++) {
+		intro = &git->intros[i];
+		blob = &git->blobs[intro->blob];
+		if (blob->state != BLOB_TOO_LARGE || intro_count[intro->blob] == 0)
+			continue;
+
+		if (intro->commit == WALK_NONE) {
+			snprintf(where, sizeof(where), "in the staged changes");
+		} else {
+			git_oid_tostr(commit, sizeof(commit), &git->nodes[intro->commit].oid);
+			snprintf(where, sizeof(where), "at commit %s", commit);
+		}
+		others[0] = '\0';
+		if (intro_count[intro->blob] > 1)
+			snprintf(others, sizeof(others), " (the same blob is at %" PRIu32 " more %s)",
+				 intro_count[intro->blob] - 1,
+				 intro_count[intro->blob] == 2 ? "path" : "paths");
+		intro_count[intro->blob] = 0;
+		format_size_to_cover(blob->size, cover, sizeof(cover));
+
+		if (pre_push)
+			guard_error_set(&problem, GUARD_ERR_LIMIT,
+					"blob too large to scan '%s' %s%s: %" PRIu64 " bytes, over the "
+					"maximum blob size of %" PRIu64 " bytes; set scan.max-file-size "
+					"to %s in .guard.yaml (git push passes no options to the hook), "
+					"or remove the file from the commits being pushed",
+					git->paths[intro->path], where, others, blob->size, max_size, cover);
+		else if (intro->commit == WALK_NONE)
+			guard_error_set(&problem, GUARD_ERR_LIMIT,
+					"blob too large to scan '%s' %s%s: %" PRIu64 " bytes, over "
+					"--max-blob-size %" PRIu64 " bytes; run again with "
+					"--max-blob-size %s, or unstage the file",
+					git->paths[intro->path], where, others, blob->size, max_size, cover);
+		else
+			guard_error_set(&problem, GUARD_ERR_LIMIT,
+					"blob too large to scan '%s' %s%s: %" PRIu64 " bytes, over "
+					"--max-blob-size %" PRIu64 " bytes; run again with "
+					"--max-blob-size %s, or remove the file from history",
+					git->paths[intro->path], where, others, blob->size, max_size, cover);
+		rc = guard_scan_result_problem(result, &problem, err);
+	}
+	free(intro_count);
+	return rc;
+}
+
+/* Appends "N thing" or "N things". */
+static void append_count(struct guard_buf *buf, uint64_t n, const char *one, const char *many,
+			 struct guard_error *err)
+{
+	guard_buf_printf(buf, err, "%" PRIu64 " %s", n, n == 1 ? one : many);
+}
+
 static int format_summary(struct guard_git *git, uint64_t elapsed_ms, uint64_t max_size,
 			  const struct guard_scan_stats *stats, struct guard_error *err)
 {
 	struct guard_buf buf = GUARD_BUF_INIT(4096);
 	const struct guard_git_counts *c = &git->counts;
 
-	if (git->staged)
-		guard_buf_printf(&buf, err, "git: scanned the staged changes, %" PRIu64 " unique blobs",
-				 c->blobs_scanned);
-	else
-		guard_buf_printf(&buf, err, "git: walked %" PRIu64 " commits, scanned %" PRIu64
-				 " unique blobs", c->commits, c->blobs_scanned);
+	if (git->staged) {
+		guard_buf_printf(&buf, err, "git: scanned the staged changes, ");
+	} else {
+		guard_buf_printf(&buf, err, "git: walked ");
+		append_count(&buf, c->commits, "commit", "commits", err);
+		guard_buf_printf(&buf, err, ", scanned ");
+	}
+	append_count(&buf, c->blobs_scanned, "unique blob", "unique blobs", err);
 	guard_buf_printf(&buf, err, " (%.1f MiB) in %.2f s", (double)c->bytes_scanned / 1048576.0,
 			 (double)elapsed_ms / 1000.0);
-	if (c->blobs_too_large)
-		guard_buf_printf(&buf, err, "; skipped %" PRIu64 " blobs over %" PRIu64 " bytes",
-				 c->blobs_too_large, max_size);
-	if (stats->files_binary)
-		guard_buf_printf(&buf, err, "; %" PRIu64 " binary blobs not scanned",
-				 stats->files_binary);
-	if (c->blobs_unreadable)
-		guard_buf_printf(&buf, err, "; %" PRIu64 " blobs could not be read",
-				 c->blobs_unreadable);
+	if (c->blobs_too_large) {
+		guard_buf_printf(&buf, err, "; skipped ");
+		append_count(&buf, c->blobs_too_large, "blob", "blobs", err);
+		guard_buf_printf(&buf, err, " over %" PRIu64 " bytes", max_size);
+	}
+	if (stats->files_binary) {
+		guard_buf_printf(&buf, err, "; ");
+		append_count(&buf, stats->files_binary, "binary blob", "binary blobs", err);
+		guard_buf_printf(&buf, err, " not scanned");
+	}
+	if (c->blobs_unreadable) {
+		guard_buf_printf(&buf, err, "; ");
+		append_count(&buf, c->blobs_unreadable, "blob", "blobs", err);
+		guard_buf_printf(&buf, err, " could not be read");
+	}
 	if (c->shallow)
 		guard_buf_printf(&buf, err, "; history is incomplete (shallow clone)");
 	free(git->summary);
@@ -591,6 +680,8 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		if (rc < 0)
 			return -1;
 	}
+	if (report_too_large(git, max_size, options && options->pre_push, result, err) < 0)
+		return -1;
 	if (emit_all(git, scanner, guard_scan_result_collect, result, err) < 0)
 		return -1;
 	if (format_summary(git, guard_now_ms() - git->started_ms, max_size, &result->stats, err) < 0)
@@ -616,7 +707,14 @@ int guard_git_scan_report(struct guard_git *git, const struct guard_git_report_o
 	    guard_config_apply_options(&config, ro->options, err) < 0)
 		goto out;
 	if (!scan_options.max_blob_size)
-		scan_options.max_blob_size = config.scan.max_file_size;
+		scan_options.max_blob_size = config.scan.max_file_size ? config.scan.max_file_size
+								      : GUARD_GIT_MAX_BLOB_SIZE_DEFAULT;
+
+	/* The engine cuts a file at scan.max_file_size. Every blob under
+	 * --max-blob-size must be scanned whole, or a secret past the cut
+	 * would go unseen. */
+	if (config.scan.max_file_size < scan_options.max_blob_size)
+		config.scan.max_file_size = scan_options.max_blob_size;
 	if (guard_scanner_new(&scanner, &config.scan, err) < 0)
 		goto out;
 	if (guard_git_scan(git, scanner, &scan_options, &result, err) < 0)

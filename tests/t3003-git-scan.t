@@ -28,6 +28,8 @@ is "$(jq -r '.findings[0].commit.author' "$TMP/scan.json")" "Test Author <author
 like "$(jq -r '.findings[0].commit.date' "$TMP/scan.json")" '^2023-11-14T2[0-9]:[0-9]{2}:[0-9]{2}\+00:00$' \
 	"finding has the commit date in ISO 8601"
 like "$(cat "$TMP/scan.err")" "walked 3 commits, scanned 2 unique blobs" "summary counts commits and blobs"
+found HEAD~2 > /dev/null
+like "$(cat "$TMP/scan.err")" "walked 1 commit, scanned 1 unique blob " "summary: singular counts"
 if grep -q "$first_token" "$TMP/scan.json" "$TMP/scan.err"; then ok 1 "secret is not printed"; else ok 0 "secret is not printed"; fi
 
 "$GUARD" scan git --write-baseline "$TMP/baseline.json" > /dev/null 2>&1
@@ -76,12 +78,29 @@ printf 'first\r\ntoken = %s\r\nlast\r\n' "$(fake_github_token)" > crlf.txt
 git add blob.bin big.txt crlf.txt && commit -m "odd files"
 out=$(found --max-blob-size 2K main~1..main)
 is "$out" "odd files crlf.txt 2" "CRLF file: finding on line 2; large file skipped"
+is "$(cat "$TMP/scan.rc")" 3 "skipped large blob: the scan is incomplete, exit 3"
 is "$(jq -r '.summary.files_too_large' "$TMP/scan.json")" 1 "large blob is counted"
-like "$(cat "$TMP/scan.err")" "skipped 1 blobs over 2048 bytes" "large blob is in the summary"
-like "$(cat "$TMP/scan.err")" "big.txt" "large blob is named in a warning"
+like "$(cat "$TMP/scan.err")" "skipped 1 blob over 2048 bytes" "large blob is in the summary"
+like "$(cat "$TMP/scan.err")" "too large to scan 'big.txt' at commit $(git rev-parse main)" \
+	"large blob: the problem names the path and commit"
+like "$(cat "$TMP/scan.err")" "$(wc -c < big.txt | tr -d ' ') bytes, over --max-blob-size 2048 bytes" \
+	"large blob: the problem gives the size and the cap"
+like "$(cat "$TMP/scan.err")" "run again with --max-blob-size 5K, or remove the file from history" \
+	"large blob: the problem says what to do"
+is "$(jq -r '.summary.problems | length' "$TMP/scan.json")" 1 "large blob is a problem in the report"
 is "$(jq -r '.summary.files_binary' "$TMP/scan.json")" 1 "binary blob is counted"
 out=$(found main~1..main)
 like "$out" "odd files big.txt 201" "large file found under the default cap"
+is "$(cat "$TMP/scan.rc")" 1 "large file under the cap: findings exit 1"
+
+# --max-blob-size above scan.max-file-size: the engine scans the whole blob,
+# so a secret past the engine's cut is still found.
+printf 'scan:\n  max-file-size: 1K\n' > "$TMP/small-cap.yaml"
+out=$(found --config "$TMP/small-cap.yaml" --max-blob-size 8K main~1..main)
+like "$out" "odd files big.txt 201" "--max-blob-size over scan.max-file-size: whole blob scanned"
+out=$(found --config "$TMP/small-cap.yaml" main~1..main)
+is "$(cat "$TMP/scan.rc")" 3 "scan.max-file-size sets the blob cap"
+like "$(cat "$TMP/scan.err")" "too large to scan 'big.txt'" "scan.max-file-size: the large blob is a problem"
 
 # An AWS key pair in one file: two findings at the adding commit.
 printf 'aws_access_key_id = %s\naws_secret_access_key = %s\n' "$(fake_aws_key_id)" "$(fake_aws_secret)" \
@@ -112,5 +131,23 @@ is "$(cat "$TMP/scan.rc")" 1 "--staged with a finding exits 1"
 commit -m "first"
 echo "clean" > other.txt && git add other.txt
 is "$(found --staged)" "" "--staged: committed content is not rescanned"
+is "$(cat "$TMP/scan.rc")" 0 "--staged clean exits 0"
+head -c 3000 /dev/zero | tr '\0' 'a' > large.txt && git add large.txt
+found --staged --max-blob-size 1K > /dev/null
+is "$(cat "$TMP/scan.rc")" 3 "--staged: large blob exits 3"
+like "$(cat "$TMP/scan.err")" "too large to scan 'large.txt' in the staged changes: 3000 bytes" \
+	"--staged: the problem names the path and size"
+like "$(cat "$TMP/scan.err")" "or unstage the file" "--staged: the problem says what to do"
+
+# Outside a repository the error names the folder and what to do.
+mkdir -p "$TMP/plain" && cd "$TMP/plain" || exit 1
+"$GUARD" scan git > /dev/null 2> "$TMP/err"
+is $? 3 "outside a repository: exit 3"
+like "$(cat "$TMP/err")" "not a git repository: '$TMP/plain'" "outside a repository: the folder is named"
+like "$(cat "$TMP/err")" "run guard inside a git work tree or a bare repository" \
+	"outside a repository: says what to do"
+GIT_DIR=$TMP/plain/none "$GUARD" scan git > /dev/null 2> "$TMP/err"
+like "$(cat "$TMP/err")" "not a git repository: '$TMP/plain/none' \\(from GIT_DIR\\)" \
+	"GIT_DIR without a repository is named"
 
 done_testing

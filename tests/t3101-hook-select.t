@@ -87,7 +87,27 @@ ok $(( $? == 0 )) "SHA-256 id blocks the push with this libgit2"
 echo "refs/heads/topic $topic" | "$GUARD" hook pre-push origin "$TMP/origin.git" >/dev/null 2>&1
 ok $(( $? == 0 )) "short line blocks the push"
 
-"$GUARD" hook pre-push onlyone >/dev/null 2>&1 < /dev/null
+"$GUARD" hook pre-push onlyone >/dev/null 2>"$TMP/err" < /dev/null
 is $? 2 "one argument is a usage error"
+like "$(cat "$TMP/err")" "invalid arguments 'onlyone':" "one argument: the argument is named"
+
+# Options may follow the remote and URL.
+line="refs/heads/second $second refs/heads/second $main"
+out=$(echo "$line" | "$GUARD" hook pre-push origin "$TMP/origin.git" --dry-run 2>/dev/null)
+is "$?" 0 "--dry-run after REMOTE URL: exit 0"
+is "$(echo "$out" | cut -d' ' -f2)" "s1.txt" "--dry-run after REMOTE URL: applies"
+echo "$line" | "$GUARD" hook pre-push origin "$TMP/origin.git" -q >/dev/null 2>"$TMP/err"
+is "$?" 0 "-q after REMOTE URL: exit 0"
+is "$(cat "$TMP/err")" "" "-q after REMOTE URL: applies"
+
+# After "--" (as the installed hook passes them), a remote name that
+# starts with '-' is a remote name, not an option.
+echo "$line" | "$GUARD" hook pre-push -- -q "$TMP/origin.git" >/dev/null 2>"$TMP/err"
+is "$?" 0 "remote named -q after --: exit 0"
+like "$(cat "$TMP/err")" "git: walked 1 commit" "remote named -q after --: not read as -q"
+"$GUARD" hook pre-push -q origin "$TMP/origin.git" extra >/dev/null 2>"$TMP/err" < /dev/null
+is $? 2 "three arguments are a usage error"
+like "$(cat "$TMP/err")" "invalid arguments 'origin' '$TMP/origin.git' 'extra'" \
+	"three arguments: all are named"
 
 done_testing

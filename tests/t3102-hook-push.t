@@ -82,4 +82,39 @@ push origin v2
 ok $(( $? == 0 )) "annotated tag of a commit with a secret is blocked"
 like "$(cat "$TMP/push.out")" "dirty.txt" "tag push: the finding is shown"
 
+# git passes a remote name that starts with '-' to the hook as it is.
+git remote add -- -q "file://$TMP/origin.git"
+git checkout -q -b dashed main
+echo "dashed" > dashed.txt && git add dashed.txt && commit -m "dashed remote"
+push -- -q dashed
+is $? 0 "remote named -q: clean push passes"
+like "$(cat "$TMP/push.out")" "git: walked 1 commit" "remote named -q: the hook scanned the push"
+remote_has dashed
+ok $? "remote named -q: the push reached the remote"
+
+# A blob over the default 10M cap is not scanned, so the push is blocked.
+git checkout -q -b large main
+{ head -c $((10 * 1024 * 1024)) /dev/zero | tr '\0' 'a'; printf '\ntoken = %s\n' "$(fake_github_token)"; } \
+	> large.txt
+git add large.txt && commit -m "large file"
+push origin large
+is $? 1 "blob over the default cap blocks the push"
+like "$(cat "$TMP/push.out")" "too large to scan 'large.txt' at commit $(git rev-parse HEAD)" \
+	"large blob: the path and commit are named"
+like "$(cat "$TMP/push.out")" "$(wc -c < large.txt | tr -d ' ') bytes, over the maximum blob size of 10485760 bytes" \
+	"large blob: the size and the cap are named"
+like "$(cat "$TMP/push.out")" "set scan.max-file-size to 11M in .guard.yaml" "large blob: says how to raise the cap"
+like "$(cat "$TMP/push.out")" "git push --no-verify" "large blob: names the bypass"
+remote_has large
+ok $(( $? == 0 )) "large blob: nothing was pushed"
+printf 'scan:\n  max-file-size: 11M\n' > .guard.yaml
+push origin large
+ok $(( $? == 0 )) "raised cap: the secret in the large blob blocks the push"
+like "$(cat "$TMP/push.out")" "large.txt:2" "raised cap: the finding is shown"
+"$GUARD" hook pre-push --max-blob-size 1K origin "$TMP/origin.git" > /dev/null 2> "$TMP/err" <<EOF2
+refs/heads/large $(git rev-parse HEAD) refs/heads/large 0000000000000000000000000000000000000000
+EOF2
+is $? 3 "hook pre-push: a blob over --max-blob-size exits 3"
+rm .guard.yaml
+
 done_testing
