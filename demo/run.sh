@@ -44,7 +44,7 @@ free_port() {
 }
 
 fake_token() {
-	printf 'ghp_%s' "$(head -c 300 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
+	printf 'ghp_%s' "$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
 }
 
 # ---- the registry, standing in for Docker Hub
@@ -89,7 +89,7 @@ done
 # ---- the sample project, with a history
 project=$WORK/project
 cp -R "$ROOT/demo/project" "$project"
-sed -i "s/@DATABASE_PASSWORD@/$(head -c 100 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20)/" \
+sed -i "s/@DATABASE_PASSWORD@/$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20)/" \
 	"$project/Dockerfile"
 export GIT_AUTHOR_NAME="Demo User" GIT_AUTHOR_EMAIL=demo@example.org
 export GIT_COMMITTER_NAME="Demo User" GIT_COMMITTER_EMAIL=demo@example.org
@@ -139,7 +139,7 @@ RUN ["/bin/busybox", "sh", "-c", "/bin/busybox rm /root/.ssh/id_ed25519 && echo 
 DOCKERFILE
 buildah=(buildah --root "$WORK/buildah/root" --runroot "$WORK/buildah/run" --storage-driver vfs)
 BUILDAH_ISOLATION=chroot "${buildah[@]}" build -q --layers \
-	--build-arg "NPM_TOKEN=npm_$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" \
+	--build-arg "NPM_TOKEN=npm_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)" \
 	-t localhost/demo-app "$image_ctx" > /dev/null
 "${buildah[@]}" push -q localhost/demo-app "oci-archive:$WORK/demo-app.tar:latest"
 

@@ -11,8 +11,8 @@ testbed_push base "$TB_PLAIN/library/alpine:3.20" || exit 1
 MIRROR=(--registry-mirror "docker.io=http://$TB_PLAIN")
 cd "$TMP" || exit 1
 
-token=ghp_$(head -c 300 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)
-password=$(head -c 300 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20)
+token=ghp_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)
+password=$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20)
 printf 'FROM alpine:3.20\nENV DB_PASSWORD=%s\nARG API_TOKEN=%s\nRUN echo hi\n' \
 	"$password" "$token" > Dockerfile
 cp Dockerfile before

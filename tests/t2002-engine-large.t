@@ -7,7 +7,7 @@
 SCAN=${GUARD_TOOLS_DIR:-$ROOT/build/tools}/scan-files
 [ -x "$SCAN" ] || { echo "Bail out! $SCAN is missing: run the tests through make test"; exit 1; }
 
-token="ghp_$(head -c 400 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
+token="ghp_$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
 
 # 100 MiB of one line, then the token, no newline at the end.
 head -c 104857600 /dev/zero | tr '\0' 'x' > "$TMP/line.txt"

@@ -8,7 +8,7 @@ SCAN=${GUARD_TOOLS_DIR:-$ROOT/build/tools}/scan-files
 [ -x "$SCAN" ] || { echo "Bail out! $SCAN is missing: run the tests through make test"; exit 1; }
 
 rand() {
-	head -c 600 /dev/urandom | tr -dc "$1" | head -c "$2"
+	head -c 4096 /dev/urandom | tr -dc "$1" | head -c "$2"
 }
 
 tree=$TMP/ctx

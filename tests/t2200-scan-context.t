@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib/tap.sh"
 
 token() {
-	printf 'ghp_%s' "$(head -c 300 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
+	printf 'ghp_%s' "$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
 }
 
 # paths_of FILE: sorted unique paths of the findings in a JSON report.
@@ -65,14 +65,14 @@ like "$(paths_of "$TMP/r2.json")" 'node_modules/pkg/index.txt' "--all-files scan
 # The Dockerfile's own leaks.
 d=$TMP/df
 mkdir -p "$d"
-pw=$(head -c 100 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24)
+pw=$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 24)
 cat > "$d/Dockerfile" <<DOCKERFILE
 FROM alpine:3.20
 ENV DATABASE_PASSWORD=$pw
 ARG apiToken=$pw-2
 COPY . /app
 DOCKERFILE
-printf 'API_KEY=%s\n' "$(head -c 100 /dev/urandom | tr -dc 'a-f0-9' | head -c 32)" > "$d/.env"
+printf 'API_KEY=%s\n' "$(head -c 4096 /dev/urandom | tr -dc 'a-f0-9' | head -c 32)" > "$d/.env"
 "$GUARD" scan context --format json --output "$TMP/r3.json" "$d" 2> /dev/null
 is $? 1 "Dockerfile leaks exit 1"
 rules=$(rules_of "$TMP/r3.json")

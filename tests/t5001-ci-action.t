@@ -20,7 +20,7 @@ ok $? "example workflow passes action-validator"
 
 # A token of GitHub's classic shape, made up for this test.
 token() {
-	printf 'ghp_%s' "$(head -c 200 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
+	printf 'ghp_%s' "$(head -c 4096 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 36)"
 }
 
 export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.org
