@@ -352,3 +352,15 @@ int guard_scanner_check_name(struct guard_scanner *scanner, const struct guard_l
 		return -1;
 	return fn(&f, ctx, err) < 0 ? -1 : 0;
 }
+
+void guard_scan_stats_add(struct guard_scan_stats *sum, const struct guard_scan_stats *part)
+{
+	sum->files_scanned += part->files_scanned;
+	sum->bytes_scanned += part->bytes_scanned;
+	sum->files_binary += part->files_binary;
+	sum->files_too_large += part->files_too_large;
+	sum->files_unreadable += part->files_unreadable;
+	sum->files_ignored += part->files_ignored;
+	sum->findings_allowed += part->findings_allowed;
+	sum->findings_baselined += part->findings_baselined;
+}

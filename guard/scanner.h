@@ -28,6 +28,9 @@ struct guard_scan_stats {
 	uint64_t findings_baselined;	/* suppressed by the baseline */
 };
 
+/* Adds the counters of part to sum (workers keep their own and merge). */
+void guard_scan_stats_add(struct guard_scan_stats *sum, const struct guard_scan_stats *part);
+
 /* Called for each finding; the finding is borrowed for the call. A negative
  * return stops the scan with that error. */
 typedef int (*guard_finding_fn)(const struct guard_finding *finding, void *ctx,

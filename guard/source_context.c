@@ -185,18 +185,6 @@ done:
 	return rc;
 }
 
-static void add_stats(struct guard_scan_stats *to, const struct guard_scan_stats *from)
-{
-	to->files_scanned += from->files_scanned;
-	to->bytes_scanned += from->bytes_scanned;
-	to->files_binary += from->files_binary;
-	to->files_too_large += from->files_too_large;
-	to->files_unreadable += from->files_unreadable;
-	to->files_ignored += from->files_ignored;
-	to->findings_allowed += from->findings_allowed;
-	to->findings_baselined += from->findings_baselined;
-}
-
 /* Scans queued files until none is left or a worker failed. */
 static void *scan_worker(void *arg)
 {
@@ -226,7 +214,7 @@ static void *scan_worker(void *arg)
 	}
 
 	pthread_mutex_lock(&walk->lock);
-	add_stats(&walk->result->stats, &stats);
+	guard_scan_stats_add(&walk->result->stats, &stats);
 	pthread_mutex_unlock(&walk->lock);
 	return NULL;
 }

@@ -151,18 +151,6 @@ static void *scan_worker_run(void *arg)
 	return NULL;
 }
 
-static void add_stats(struct guard_scan_stats *sum, const struct guard_scan_stats *part)
-{
-	sum->files_scanned += part->files_scanned;
-	sum->bytes_scanned += part->bytes_scanned;
-	sum->files_binary += part->files_binary;
-	sum->files_too_large += part->files_too_large;
-	sum->files_unreadable += part->files_unreadable;
-	sum->files_ignored += part->files_ignored;
-	sum->findings_allowed += part->findings_allowed;
-	sum->findings_baselined += part->findings_baselined;
-}
-
 static unsigned pick_jobs(unsigned requested, size_t count)
 {
 	long cpus;
@@ -241,7 +229,7 @@ static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, 
 		pthread_join(workers[i].thread, NULL);
 
 	for (i = 0; i < jobs; i++) {
-		add_stats(&result->stats, &workers[i].stats);
+		guard_scan_stats_add(&result->stats, &workers[i].stats);
 		git->counts.blobs_scanned += workers[i].scanned;
 		git->counts.bytes_scanned += workers[i].bytes;
 		git->counts.blobs_too_large += workers[i].too_large;

@@ -167,17 +167,6 @@ static void scan_one(struct shared *sh, const char *path, struct guard_scan_stat
 	}
 }
 
-static void add_stats(struct guard_scan_stats *to, const struct guard_scan_stats *from)
-{
-	to->files_scanned += from->files_scanned;
-	to->bytes_scanned += from->bytes_scanned;
-	to->files_binary += from->files_binary;
-	to->files_too_large += from->files_too_large;
-	to->files_unreadable += from->files_unreadable;
-	to->files_ignored += from->files_ignored;
-	to->findings_allowed += from->findings_allowed;
-}
-
 static void *worker(void *arg)
 {
 	struct shared *sh = arg;
@@ -198,7 +187,7 @@ static void *worker(void *arg)
 	}
 	free(data);
 	pthread_mutex_lock(&sh->lock);
-	add_stats(&sh->stats, &stats);
+	guard_scan_stats_add(&sh->stats, &stats);
 	pthread_mutex_unlock(&sh->lock);
 	return NULL;
 }
