@@ -217,7 +217,8 @@ int guard_report_finish(struct guard_scan_result *result, const struct guard_opt
 		 * only reports that the result is incomplete. */
 		if (problems == 0)
 			return guard_error_set(err, code, "scan incomplete: some input could not be read");
-		return guard_error_set(err, code, "scan incomplete: %zu %s could not be read (listed above)",
+		return guard_error_set(err, code,
+				       "scan incomplete: %zu %s could not be read in full (listed above)",
 				       problems, problems == 1 ? "item" : "items");
 	}
 

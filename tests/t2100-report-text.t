@@ -50,7 +50,7 @@ fi
 "$FIXTURE" --problem >"$TMP/p-out" 2>"$TMP/p-err"
 is "$?" 3 "unreadable input beats findings: exit 3"
 like "$(cat "$TMP/p-err")" "^guard: cannot read 'secrets/vault.bin': permission denied$" "problem printed"
-like "$(cat "$TMP/p-err")" '^guard: scan incomplete: 1 item could not be read \(listed above\)$' "incomplete scan says how many"
+like "$(cat "$TMP/p-err")" '^guard: scan incomplete: 1 item could not be read in full \(listed above\)$' "incomplete scan says how many"
 "$FIXTURE" --none --problem >/dev/null 2>&1
 is "$?" 3 "unreadable input without findings: exit 3"
 
