@@ -20,6 +20,9 @@
 #include "secret_name.h"
 #include "util.h"
 
+/* Files up to this size are read into memory; larger ones are mapped. */
+#define SMALL_FILE_MAX ((size_t)256 << 10)
+
 /* Folders nest at most this deep; deeper ones are reported, not walked. */
 #define CONTEXT_MAX_DEPTH 256
 
@@ -34,9 +37,13 @@ struct context_walk {
 	struct guard_string_list secret_files;	/* context paths flagged by name */
 	struct guard_string_list queue;	/* files to scan, relative to the root */
 
-	/* The workers share the result, the secret file list and next. */
+	/* The walk and the workers share the result, the secret file list,
+	 * the queue and next, under lock; queued signals a new file or the
+	 * end of the walk. */
 	pthread_mutex_t lock;
+	pthread_cond_t queued;
 	size_t next;			/* index of the next queued file to scan */
+	bool walk_done;			/* no more files will be queued */
 	bool failed;			/* a worker failed: the others stop */
 	struct guard_error error;	/* the first worker failure */
 };
@@ -131,13 +138,15 @@ static int check_name(struct context_walk *walk, const char *rel, const void *da
 	return rc;
 }
 
-/* Maps a file and runs the engine and the file-name checks over it. */
+/* Reads or maps a file and runs the engine and the file-name checks over
+ * it. */
 static int scan_file(struct context_walk *walk, const char *rel, struct guard_scan_stats *stats,
 		     struct guard_error *err)
 {
 	struct collector found = { walk, 0 };
 	struct guard_location loc = { 0 };
 	struct stat st;
+	char *copy = NULL;
 	void *data = NULL;
 	size_t len = 0;
 	int fd, rc;
@@ -154,7 +163,27 @@ static int scan_file(struct context_walk *walk, const char *rel, struct guard_sc
 		return record_problem(walk, GUARD_ERR_IO, rel, "read", saved, err);
 	}
 	len = (size_t)st.st_size;
-	if (len > 0) {
+	if (len > 0 && len <= SMALL_FILE_MAX) {
+		/* Small files are read: mapping costs more system time than
+		 * copying a few pages. */
+		ssize_t got;
+
+		copy = malloc(len);
+		if (!copy) {
+			close(fd);
+			return guard_error_oom(err);
+		}
+		got = pread(fd, copy, len, 0);
+		if (got < 0) {
+			int saved = errno;
+
+			free(copy);
+			close(fd);
+			return record_problem(walk, GUARD_ERR_IO, rel, "read", saved, err);
+		}
+		len = (size_t)got;
+		data = copy;
+	} else if (len > 0) {
 		data = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (data == MAP_FAILED) {
 			int saved = errno;
@@ -180,12 +209,15 @@ static int scan_file(struct context_walk *walk, const char *rel, struct guard_sc
 
 done:
 	free(loc.path);
-	if (data)
-		munmap(data, len);
+	if (copy)
+		free(copy);
+	else if (data)
+		munmap(data, (size_t)st.st_size);
 	return rc;
 }
 
-/* Scans queued files until none is left or a worker failed. */
+/* Scans queued files as the walk adds them, until the walk is done and the
+ * queue empty, or a worker failed. */
 static void *scan_worker(void *arg)
 {
 	struct context_walk *walk = arg;
@@ -193,21 +225,25 @@ static void *scan_worker(void *arg)
 	struct guard_error err = GUARD_ERROR_INIT;
 
 	for (;;) {
-		size_t index;
+		const char *rel;
 
 		pthread_mutex_lock(&walk->lock);
-		index = walk->next++;
-		if (walk->failed || index >= walk->queue.count) {
+		while (!walk->failed && walk->next >= walk->queue.count && !walk->walk_done)
+			pthread_cond_wait(&walk->queued, &walk->lock);
+		if (walk->failed || walk->next >= walk->queue.count) {
 			pthread_mutex_unlock(&walk->lock);
 			break;
 		}
+		/* The array may move when the walk appends; the string does not. */
+		rel = walk->queue.items[walk->next++];
 		pthread_mutex_unlock(&walk->lock);
 
-		if (scan_file(walk, walk->queue.items[index], &stats, &err) < 0) {
+		if (scan_file(walk, rel, &stats, &err) < 0) {
 			pthread_mutex_lock(&walk->lock);
 			if (!walk->failed)
 				guard_error_copy(&walk->error, &err);
 			walk->failed = true;
+			pthread_cond_broadcast(&walk->queued);
 			pthread_mutex_unlock(&walk->lock);
 			break;
 		}
@@ -219,24 +255,54 @@ static void *scan_worker(void *arg)
 	return NULL;
 }
 
-/* Scans the queued files on one thread per CPU (at most 8), since reading
- * and matching files are independent. */
-static int scan_queue(struct context_walk *walk, struct guard_error *err)
+/* Adds a file for the workers to scan. */
+static int enqueue(struct context_walk *walk, const char *rel, struct guard_error *err)
 {
-	pthread_t threads[8];
+	int rc;
+
+	pthread_mutex_lock(&walk->lock);
+	rc = guard_string_list_add(&walk->queue, rel, err);
+	pthread_cond_signal(&walk->queued);
+	pthread_mutex_unlock(&walk->lock);
+	return rc;
+}
+
+static void count_ignored(struct context_walk *walk)
+{
+	pthread_mutex_lock(&walk->lock);
+	walk->result->stats.files_ignored++;
+	pthread_mutex_unlock(&walk->lock);
+}
+
+/* Starts one scanning thread per CPU (at most 8), since reading and
+ * matching files are independent; they scan while the walk goes on. */
+static size_t start_workers(struct context_walk *walk, pthread_t *threads, size_t max)
+{
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t wanted = cpus > 0 ? (size_t)cpus : 1, started = 0, i;
 
-	if (wanted > GUARD_ARRAY_SIZE(threads))
-		wanted = GUARD_ARRAY_SIZE(threads);
-	if (wanted > walk->queue.count)
-		wanted = walk->queue.count;
+	if (wanted > max)
+		wanted = max;
 	for (i = 0; i < wanted; i++) {
 		if (pthread_create(&threads[i], NULL, scan_worker, walk) != 0)
 			break;
 		started++;
 	}
-	if (started == 0 && walk->queue.count > 0)
+	return started;
+}
+
+/* Ends the walk and waits for the workers; with none started, the calling
+ * thread scans the queue itself. */
+static int finish_workers(struct context_walk *walk, pthread_t *threads, size_t started,
+			  struct guard_error *err)
+{
+	size_t i;
+
+	pthread_mutex_lock(&walk->lock);
+	walk->walk_done = true;
+	pthread_cond_broadcast(&walk->queued);
+	pthread_mutex_unlock(&walk->lock);
+	if (started == 0)
 		scan_worker(walk);
 	for (i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
@@ -269,7 +335,7 @@ static int visit_git_dir(struct context_walk *walk, int dirfd, const char *rel,
 		rc = record_problem(walk, GUARD_ERR_IO, rel, "open folder", errno, err);
 	} else {
 		if (fstatat(fd, "config", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
-			rc = guard_string_list_add(&walk->queue, config_rel, err);
+			rc = enqueue(walk, config_rel, err);
 		else
 			rc = check_name(walk, config_rel, NULL, 0, err);
 		close(fd);
@@ -288,7 +354,7 @@ static int visit_dir(struct context_walk *walk, int dirfd, const char *name, con
 	int fd, rc;
 
 	if (excluded && !guard_ignore_must_descend(walk->ignore, rel)) {
-		walk->result->stats.files_ignored++;
+		count_ignored(walk);
 		return 0;
 	}
 	if (!excluded && strcmp(name, ".git") == 0)
@@ -328,14 +394,14 @@ static int visit(struct context_walk *walk, int dirfd, const char *name, const c
 	if (walk->dockerfile_rel && strcmp(rel, walk->dockerfile_rel) == 0)
 		return 0;
 	if (is_excluded(walk, rel, false) && strcmp(rel, ".dockerignore") != 0) {
-		walk->result->stats.files_ignored++;
+		count_ignored(walk);
 		return 0;
 	}
 	if (guard_scanner_path_skipped(walk->scanner, rel)) {
-		walk->result->stats.files_ignored++;
+		count_ignored(walk);
 		return 0;
 	}
-	return guard_string_list_add(&walk->queue, rel, err);
+	return enqueue(walk, rel, err);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -728,10 +794,13 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 		       struct guard_scan_result *result, struct guard_error *err)
 {
 	struct context_walk walk = { 0 };
+	struct guard_error ignored = GUARD_ERROR_INIT;
 	struct guard_dockerfile *df = NULL;
+	pthread_t threads[8];
+	size_t started;
 	struct stat st;
 	char *dockerfile = NULL, *df_path = NULL;
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, walk_rc;
 
 	walk.scanner = scanner;
 	walk.opts = opts;
@@ -739,6 +808,7 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 	walk.prefix = opts->dir;
 	walk.root_fd = -1;
 	pthread_mutex_init(&walk.lock, NULL);
+	pthread_cond_init(&walk.queued, NULL);
 
 	if (stat(opts->dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		return guard_error_set(err, GUARD_ERR_IO, "cannot scan context '%s': %s", opts->dir,
@@ -771,7 +841,17 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 		goto done;
 	}
 	walk.root_fd = fd;
-	if (walk_dir(&walk, fd, NULL, 0, err) < 0 || scan_queue(&walk, err) < 0)
+	started = start_workers(&walk, threads, GUARD_ARRAY_SIZE(threads));
+	walk_rc = walk_dir(&walk, fd, NULL, 0, err);
+	if (walk_rc < 0) {
+		/* Stop the workers before leaving: they share walk. */
+		pthread_mutex_lock(&walk.lock);
+		walk.failed = true;
+		pthread_mutex_unlock(&walk.lock);
+		finish_workers(&walk, threads, started, &ignored);
+		goto done;
+	}
+	if (finish_workers(&walk, threads, started, err) < 0)
 		goto done;
 	if (df && check_copies(&walk, df, df_path, err) < 0)
 		goto done;
@@ -784,6 +864,7 @@ done:
 	guard_ignore_free(walk.ignore);
 	guard_string_list_release(&walk.secret_files);
 	guard_string_list_release(&walk.queue);
+	pthread_cond_destroy(&walk.queued);
 	pthread_mutex_destroy(&walk.lock);
 	free(walk.dockerfile_rel);
 	free(df_path);
