@@ -666,8 +666,9 @@ static int masked_diff(struct guard_pin_run *run, struct guard_pin_file *file,
 		rc = guard_rewrite_diff(rewrite, m.data, m.len, file->path, out, err);
 	if (rc == 0 && m.count > 0)
 		guard_log_warn("'%s': the diff shows %zu secret value%s as '*', so it does not apply "
-			       "with patch where they appear; 'guard scan context' reports them",
-			       file->path, m.count, m.count == 1 ? "" : "s");
+			       "with patch where %s; 'guard scan context' reports %s",
+			       file->path, m.count, m.count == 1 ? "" : "s",
+			       m.count == 1 ? "it appears" : "they appear", m.count == 1 ? "it" : "them");
 	guard_wipe(m.data, m.len);
 	free(m.data);
 	return rc;
