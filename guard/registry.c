@@ -501,12 +501,82 @@ static void job_send_authorized(struct job *job)
 
 static void host_ping(struct reg_host *h);
 
+static int fetch_submit(struct token_fetch *f, struct guard_error *err);
+static void fetch_finish(struct token_fetch *f, const char *token, const struct guard_error *err);
+static bool scope_list_has(const char *list, const char *scope);
+
+/* Scopes named in one token request at most, which keeps its URL short. */
+#define SCOPES_PER_FETCH 16
+
+/* Sends one token request for the space-separated scopes in scopes. A
+ * request that cannot be sent is dropped: each job then asks for its own. */
+static void prefetch_submit(struct reg_host *h, struct guard_buf *scopes)
+{
+	struct guard_error err = GUARD_ERROR_INIT;
+	struct token_fetch *f = calloc(1, sizeof(*f));
+
+	if (!f || !(f->scope = guard_buf_detach(scopes, NULL))) {
+		free(f);
+		return;
+	}
+	f->reg = h->reg;
+	f->host = h;
+	f->challenge = h->challenge;
+	f->next = h->reg->fetches;
+	h->reg->fetches = f;
+	if (fetch_submit(f, &err) < 0)
+		fetch_finish(f, NULL, &err);
+}
+
+/* Starts one token request for the repositories of the jobs held for the
+ * ping, SCOPES_PER_FETCH at a time, so that a batch costs one token request
+ * instead of one per repository. The token specification allows several
+ * scope parameters; a registry that grants fewer answers 401 to a manifest
+ * request, which then fetches a token for its own scope. */
+static void host_prefetch_tokens(struct reg_host *h)
+{
+	struct guard_registry *reg = h->reg;
+	struct guard_buf scopes = GUARD_BUF_INIT(SCOPES_PER_FETCH * sizeof(((struct job *)0)->scope));
+	struct guard_error err = GUARD_ERROR_INIT;
+	size_t count = 0;
+	struct job *job;
+
+	if (!h->has_challenge || h->challenge.scheme != GUARD_AUTH_BEARER ||
+	    (h->has_cred && h->cred.registry_token))
+		return;
+	for (job = h->ping_waiters;; job = job->next_waiting) {
+		bool flush = !job;
+
+		if (job) {
+			job_default_scope(job);
+			if (!scope_list_has(scopes.data ? scopes.data : "", job->scope) &&
+			    !guard_auth_cache_get(reg->tokens, h->base, job->scope, guard_now_ms())) {
+				if ((count > 0 && guard_buf_putc(&scopes, ' ', &err) < 0) ||
+				    guard_buf_puts(&scopes, job->scope, &err) < 0)
+					break;
+				flush = ++count == SCOPES_PER_FETCH;
+			}
+		}
+		if (flush && count > 1)
+			prefetch_submit(h, &scopes);
+		if (flush) {
+			guard_buf_release(&scopes);
+			count = 0;
+		}
+		if (!job)
+			break;
+	}
+	guard_buf_release(&scopes);
+}
+
 /* Makes the host ready and sends the jobs held for its ping. */
 static void host_ready(struct reg_host *h)
 {
-	struct job *job = h->ping_waiters;
+	struct job *job;
 
 	h->state = HOST_READY;
+	host_prefetch_tokens(h);
+	job = h->ping_waiters;
 	h->ping_waiters = NULL;
 	while (job) {
 		struct job *next = job->next_waiting;
@@ -743,6 +813,44 @@ static void login_hint(char *out, size_t size, const struct reg_host *h)
 		snprintf(out, size, "log in with 'docker login %s'", h->cred_key);
 }
 
+/* True when scope is one of the space-separated scopes of list. */
+static bool scope_list_has(const char *list, const char *scope)
+{
+	size_t n = strlen(scope);
+	const char *p = list;
+
+	while ((p = strstr(p, scope)) != NULL) {
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Caches token under each scope of the fetch: a token request may name the
+ * scopes of several repositories. */
+static int cache_token(struct token_fetch *f, const char *token, long expires_in,
+		       struct guard_error *err)
+{
+	const char *p = f->scope;
+
+	while (*p) {
+		size_t len = strcspn(p, " ");
+		char one[sizeof(((struct job *)0)->scope)];
+
+		if (len > 0 && len < sizeof(one)) {
+			memcpy(one, p, len);
+			one[len] = '\0';
+			if (guard_auth_cache_put(f->reg->tokens, f->host->base, one, token, expires_in,
+						 guard_now_ms(), err) < 0)
+				return -1;
+		}
+		p += len;
+		p += strspn(p, " ");
+	}
+	return 0;
+}
+
 static void fetch_on_response(struct guard_http_response *resp, const struct guard_error *error,
 			      void *ctx)
 {
@@ -783,8 +891,7 @@ static void fetch_on_response(struct guard_http_response *resp, const struct gua
 		return;
 	}
 	if (guard_auth_parse_token(resp->body.data, resp->body.len, &token, &expires_in, &err) < 0 ||
-	    guard_auth_cache_put(f->reg->tokens, f->host->base, f->scope, token, expires_in,
-				 guard_now_ms(), &err) < 0) {
+	    cache_token(f, token, expires_in, &err) < 0) {
 		guard_error_prefix(&err, "token server '%.200s'", f->challenge.realm);
 		fetch_finish(f, NULL, &err);
 	} else {
@@ -807,7 +914,7 @@ static void job_need_token(struct job *job, const struct guard_auth_challenge *c
 	if (challenge->scope[0])
 		snprintf(job->scope, sizeof(job->scope), "%s", challenge->scope);
 	for (f = reg->fetches; f; f = f->next) {
-		if (f->host == job->host && strcmp(f->scope, job->scope) == 0) {
+		if (f->host == job->host && scope_list_has(f->scope, job->scope)) {
 			job->next_waiting = f->waiters;
 			f->waiters = job;
 			return;

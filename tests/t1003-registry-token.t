@@ -28,7 +28,7 @@ out=$(GUARD_TEST_BASIC=testuser:testpass "$PROBE" "$R/test/one:1.0" "$R/test/one
 is_rc $? 0 "login through the token server resolves"
 like "$out" "test/one:1.0 digest=$one " "bearer token gives the digest"
 like "$out" "test/multi:1 digest=$TB_INDEX_DIGEST .*index=1" "bearer token gives the index digest"
-is "$(tail -n +$((mark + 1)) "$log" | grep -c 'GET /token auth=basic')" 2 "one token per repository scope"
+is "$(tail -n +$((mark + 1)) "$log" | grep -c 'GET /token auth=basic')" 1 "one token request for both repositories"
 
 out=$(GUARD_TEST_BASIC=testuser:wrong "$PROBE" "$R/test/one:1.0")
 like "$out" "error=auth token server .* rejected the credentials" "wrong password at the token server"

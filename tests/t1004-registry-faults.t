@@ -135,7 +135,9 @@ is "$(printf '%s\n' "$out" | grep -c "digest=sha256:$good ")" 3 "challenge from 
 is "$(grep -c 'GET /v2/ ' "$PL")" 1 "one ping"
 is "$(grep -c '/v2/bearer/' "$PL")" 3 "one manifest request per reference"
 is "$(grep '/v2/bearer/' "$PL" | grep -c 'auth=none')" 0 "manifest requests carry a token from the start"
-is "$(grep -c 'token query=' "$PL")" 2 "one token request per repository"
+is "$(grep -c 'token query=' "$PL")" 1 "one token request for both repositories"
+grep 'token query=' "$PL" | grep -q 'scope=repository%3Abearer%2Fx%3Apull.*scope=repository%3Abearer%2Fy%3Apull\|scope=repository%3Abearer%2Fy%3Apull.*scope=repository%3Abearer%2Fx%3Apull'
+ok $? "the token request names both scopes"
 
 out=$("$PROBE" "$P/rotate/x:1")
 like "$out" "digest=sha256:$good " "token answered invalid_token is refreshed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Requests guard pin sends: one ping per registry, one manifest request per
-# reference and one token request per repository; the HTTPS probe of a
-# plain loopback registry; and the progress line of a larger batch.
+# reference and one token request for the repositories of a batch (one per
+# repository when the registry grants a single scope per token); the HTTPS
+# probe of a plain loopback registry; and the progress line of a larger
+# batch.
 . "$(dirname "$0")/lib/tap.sh"
 . "$ROOT/tests/lib/testbed.sh"
 unset GUARD_HTTP_CONNECT_TIMEOUT_MS GUARD_HTTP_TIMEOUT_MS GUARD_HTTP_ATTEMPTS \
@@ -47,7 +49,28 @@ is "$(grep -cE '"(GET|HEAD) /v2/[^ ]*/manifests/' reg.log)" 6 "one manifest requ
 is "$(grep -E '"(GET|HEAD) /v2/[^ ]*/manifests/' reg.log | grep -c '" 401 ')" 0 \
 	"no manifest request is answered 401"
 is "$(grep -c '"GET /v2/ ' reg.log)" 1 "one ping for the registry"
-is "$(grep -cE '(GET|POST) /token' issuer.log)" 3 "one token request per repository"
+is "$(grep -cE '(GET|POST) /token' issuer.log)" 1 "one token request for the three repositories"
+
+# A token server that grants only the first scope of a request: the other
+# repositories' manifest requests are answered 401 and each fetches its own
+# token, so the batch still pins.
+saved=("$TB_TOKEN" "$TB_ISSUER_LOG" "$REGISTRY_LOG")
+export ISSUER_ONE_SCOPE=1
+testbed_token anonymous || { echo "Bail out! second token registry did not start"; exit 1; }
+unset ISSUER_ONE_SCOPE
+one_scope=$TB_TOKEN
+for repo in alpha beta gamma; do
+	testbed_push one "$one_scope/team/$repo:1" || exit 1
+done
+printf 'FROM %s/team/alpha:1\nFROM %s/team/beta:1\nFROM %s/team/gamma:1\n' \
+	"$one_scope" "$one_scope" "$one_scope" > one.Dockerfile
+iss_mark=$(wc -l < "$TB_ISSUER_LOG")
+"$GUARD" pin --insecure-registry "$one_scope" one.Dockerfile > out 2> err
+is_rc $? 0 "single-scope token server: exit 0"
+is "$(grep -c "@sha256:" one.Dockerfile)" 3 "single-scope token server: every line pinned"
+is "$(new_lines "$TB_ISSUER_LOG" "$iss_mark" | grep -cE '(GET|POST) /token')" 3 \
+	"single-scope token server: one combined and two single-scope token requests"
+TB_TOKEN=${saved[0]} TB_ISSUER_LOG=${saved[1]} REGISTRY_LOG=${saved[2]}
 
 # Without --insecure-registry, one HTTPS request finds that the loopback
 # registry speaks plain HTTP.

@@ -23,6 +23,8 @@ Environment:
   ISSUER_FIELDS            "both" (default), "token" or "access_token": which
                            field names carry the token in the answer
   ISSUER_NO_POST           when set, POST answers 404 (clients then use GET)
+  ISSUER_ONE_SCOPE         when set, a token grants only the first scope of
+                           its request, as some registries do
 
 Every request is logged on stderr as "issuer: METHOD PATH auth=KIND", where
 KIND is basic, none or form; secrets are never logged.
@@ -82,6 +84,8 @@ def parse_scopes(scopes):
             actions = [a for a in parts[-1].split(",") if a]
             access.append({"type": parts[0], "name": ":".join(parts[1:-1]),
                            "actions": actions})
+    if os.environ.get("ISSUER_ONE_SCOPE"):
+        return access[:1]
     return access
 
 
