@@ -38,7 +38,7 @@ struct context_walk {
 	struct guard_string_list queue;	/* files to scan, relative to the root */
 
 	/* The walk and the workers share the result, the secret file list,
-	 * the queue and next, under lock; queued signals a new file or the
+	 * the queue and next, under lock. queued signals a new file or the
 	 * end of the walk. */
 	pthread_mutex_t lock;
 	pthread_cond_t queued;
@@ -48,7 +48,7 @@ struct context_walk {
 	struct guard_error error;	/* the first worker failure */
 };
 
-/* What one worker (or the walking thread) adds findings through. */
+/* The finding callback context of one worker or of the walking thread. */
 struct collector {
 	struct context_walk *walk;
 	size_t count;			/* findings collected through this collector */
@@ -501,9 +501,9 @@ static struct guard_finding *same_secret(struct guard_scan_result *result,
 	return NULL;
 }
 
-/* Adds a Dockerfile finding. A generic engine finding of the same value
- * (a password assignment) is replaced, because this one explains why the value
- * leaks; a specific one (a GitHub token) is kept and given the message. */
+/* Adds a Dockerfile finding. A generic engine finding of the same value (a
+ * password assignment) is replaced, because this one explains why the value
+ * leaks. A specific one (a GitHub token) is kept and given the message. */
 static int add_dockerfile_finding(struct context_walk *walk, const struct guard_finding *f,
 				  struct guard_error *err)
 {
