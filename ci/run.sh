@@ -69,7 +69,7 @@ has_commit() {
 
 # git_range: prints the revision arguments of guard scan git for the event,
 # one per line, or nothing to scan the whole history. It never returns a
-# range smaller than what the event adds; when the commits it needs are
+# range smaller than what the event adds. When the commits it needs are
 # missing from the clone, it fails and prints how to fetch them.
 git_range() {
 	local event=${GITHUB_EVENT_NAME:-} payload=${GITHUB_EVENT_PATH:-}

@@ -78,7 +78,7 @@ cp /bin/busybox "$WORK/bundle/rootfs/bin/busybox"
 ln -s busybox "$WORK/bundle/rootfs/bin/sh"
 umoci repack --image "$oci:base" --history.created_by "COPY busybox /bin/" "$WORK/bundle"
 umoci config --image "$oci:base" --os linux --architecture amd64 --config.cmd /bin/sh
-# One image per name, told apart by a label, so that each gets its own digest.
+# One image per name, each with its own label, so that each gets its own digest.
 for name in library/python:3.12-alpine library/node:22 docker/dockerfile:1; do
 	tag=$(printf '%s' "$name" | tr '/:' '--')
 	umoci config --image "$oci:base" --tag "$tag" --config.label "org.example.demo=$name" \

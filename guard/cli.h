@@ -8,7 +8,7 @@
 
 #include "error.h"
 
-/* What a subcommand returns when it did not fail: main.c turns these and
+/* The result of a subcommand that did not fail. main.c turns these and
  * error codes into the process exit code. */
 enum guard_result {
 	GUARD_RESULT_CLEAN = 0,		/* nothing to report */

@@ -99,7 +99,6 @@ struct hook_args {
 
 static int parse_args(struct hook_args *args, int argc, char **argv, struct guard_error *err)
 {
-	uint64_t value;
 	int c, handled;
 
 	optind = 1;
@@ -125,17 +124,12 @@ static int parse_args(struct hook_args *args, int argc, char **argv, struct guar
 			args->dry_run = true;
 			break;
 		case OPT_MAX_BLOB_SIZE:
-			if (guard_parse_size(optarg, &value, "--max-blob-size", err) < 0)
+			if (guard_git_scan_option_max_blob_size(&args->scan, optarg, err) < 0)
 				return -1;
-			if (value == 0)
-				return guard_error_set(err, GUARD_ERR_USAGE,
-						       "invalid --max-blob-size '%s': must be above 0", optarg);
-			args->scan.max_blob_size = value;
 			break;
 		case 'j':
-			if (guard_parse_u64(optarg, 1, 64, &value, "--jobs", err) < 0)
+			if (guard_git_scan_option_jobs(&args->scan, optarg, err) < 0)
 				return -1;
-			args->scan.jobs = (unsigned)value;
 			break;
 		default:
 			return guard_options_usage_error("hook", argv, err);

@@ -649,7 +649,7 @@ static int mask_secrets(struct guard_pin_run *run, const struct guard_pin_file *
 
 /* Builds the diff of a file with its secret values masked, because guard
  * never prints a secret. A diff with masked lines no longer applies with
- * patch, so a warning tells the user. */
+ * patch, so a warning is printed. */
 static int masked_diff(struct guard_pin_run *run, struct guard_pin_file *file,
 		       struct guard_rewrite *rewrite, struct guard_buf *out, struct guard_error *err)
 {

@@ -53,7 +53,6 @@ struct scan_git_args {
 
 static int parse_args(struct scan_git_args *args, int argc, char **argv, struct guard_error *err)
 {
-	uint64_t value;
 	int c, handled;
 
 	optind = 1;
@@ -73,20 +72,15 @@ static int parse_args(struct scan_git_args *args, int argc, char **argv, struct 
 			args->staged = true;
 			break;
 		case OPT_MAX_BLOB_SIZE:
-			if (guard_parse_size(optarg, &value, "--max-blob-size", err) < 0)
+			if (guard_git_scan_option_max_blob_size(&args->report.scan, optarg, err) < 0)
 				return -1;
-			if (value == 0)
-				return guard_error_set(err, GUARD_ERR_USAGE,
-						       "invalid --max-blob-size '%s': must be above 0", optarg);
-			args->report.scan.max_blob_size = value;
 			break;
 		case OPT_WRITE_BASELINE:
 			args->report.write_baseline = optarg;
 			break;
 		case 'j':
-			if (guard_parse_u64(optarg, 1, 64, &value, "--jobs", err) < 0)
+			if (guard_git_scan_option_jobs(&args->report.scan, optarg, err) < 0)
 				return -1;
-			args->report.scan.jobs = (unsigned)value;
 			break;
 		default:
 			return guard_options_usage_error("scan git", argv, err);

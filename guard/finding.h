@@ -17,7 +17,7 @@ enum guard_severity {
 	GUARD_SEVERITY_CRITICAL,
 };
 
-/* Where the bytes of a finding came from. Every string is owned by the
+/* The source of a finding's bytes. Every string is owned by the
  * finding (strdup'ed by guard_finding_set_source) and may be NULL. */
 struct guard_location {
 	char *path;		/* context- or repository-relative path, or path in a layer */

@@ -18,9 +18,9 @@ struct guard_layer_limits {
 };
 
 /* One regular file or hard link of a layer, borrowed for the callback. For
- * a file larger than max_file, truncated is set and data holds its first
+ * a file larger than max_file, truncated is set and data contains its first
  * max_file bytes. When the first block of such a file is binary, binary is
- * set, data holds only that block and the rest is skipped. A hard link has
+ * set, data contains only that block and the rest is skipped. A hard link has
  * link_target and no data. */
 struct guard_layer_file {
 	const char *path;
@@ -32,8 +32,9 @@ struct guard_layer_file {
 	bool binary;
 };
 
-/* Called per file. Setting *watch_id (preset to -1) to a value >= 0 asks
- * for a guard_removed_fn call when a later layer deletes or replaces it. */
+/* Called per file. Setting *watch_id (preset to -1) to a value >= 0
+ * requests a guard_removed_fn call when a later layer deletes or replaces
+ * the file. */
 typedef int (*guard_layer_file_fn)(void *ctx, const struct guard_layer_file *file,
 				   int *watch_id, struct guard_error *err);
 

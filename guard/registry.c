@@ -509,7 +509,8 @@ static bool scope_list_has(const char *list, const char *scope);
 #define SCOPES_PER_FETCH 16
 
 /* Sends one token request for the space-separated scopes in scopes. A
- * request that cannot be sent is dropped: each job then asks for its own. */
+ * request that cannot be sent is dropped, and each job then requests a
+ * token for its own scope. */
 static void prefetch_submit(struct reg_host *h, struct guard_buf *scopes)
 {
 	struct guard_error err = GUARD_ERROR_INIT;
@@ -531,7 +532,7 @@ static void prefetch_submit(struct reg_host *h, struct guard_buf *scopes)
 /* Starts one token request for the repositories of the jobs held for the
  * ping, SCOPES_PER_FETCH at a time, so that a batch costs one token request
  * instead of one per repository. The token specification allows several
- * scope parameters; a registry that grants fewer answers 401 to a manifest
+ * scope parameters. A registry that grants fewer returns 401 to a manifest
  * request, which then fetches a token for its own scope. */
 static void host_prefetch_tokens(struct reg_host *h)
 {
@@ -682,10 +683,10 @@ static void host_on_ping(struct guard_http_response *resp, const struct guard_er
 
 /* Sends GET /v2/ to learn the host's scheme and challenge. A status other
  * than 401 only means that no challenge is known, because some mirrors and
- * proxies return 404 there. A loopback or insecure host is asked over HTTPS
- * and plain HTTP at the same time, so that a plain HTTP registry costs no
- * extra round trip after its failed handshake; the HTTPS response wins
- * whenever the handshake succeeds. */
+ * proxies return 404 there. A loopback or insecure host is pinged over
+ * HTTPS and plain HTTP at the same time, so that a plain HTTP registry
+ * costs no extra round trip after its failed handshake. The HTTPS response
+ * wins whenever the handshake succeeds. */
 static void host_ping(struct reg_host *h)
 {
 	struct guard_buf url = GUARD_BUF_INIT(8192);

@@ -404,7 +404,7 @@ static const struct guard_rule rules[] = {
 	  "(?<!(?i:postgres))(?<!(?i:postgresql))(?<!(?i:mysql))(?<!(?i:mariadb))"
 	  "(?<!(?i:mongodb))(?<!(?i:mongodb\\+srv))(?<!(?i:redis))(?<!(?i:rediss))"
 	  "(?<!(?i:amqp))(?<!(?i:amqps))(?<!(?i:mssql))(?<!(?i:sqlserver))"
-	  /* RFC 3986 userinfo never holds brackets, braces or '|', so usage
+	  /* RFC 3986 userinfo never contains brackets, braces or '|', so usage
 	   * lines such as [docker://]NAME[:TAG|@DIGEST] do not match. */
 	  "(?<=[A-Za-z0-9])://[^\\s:/@\"'<>\\[\\]{}|\\\\^`]{1,100}:"
 	  "([^\\s/@\"'<>\\[\\]{}|\\\\^`]{3,100})@[A-Za-z0-9.\\-\\[\\]]",

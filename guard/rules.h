@@ -71,8 +71,8 @@ const struct guard_file_rule *guard_file_rules(size_t *count);
  * of file rules. */
 const struct guard_file_rule *guard_source_rules(size_t *count);
 
-/* Returns the source rule with this id; the id must be one of the table's
- * (a programming error otherwise, so it never returns NULL for them). */
+/* Returns the source rule with this id. Callers pass ids of the table only;
+ * an unknown id, a programming error, returns the first rule, not NULL. */
 const struct guard_file_rule *guard_source_rule(const char *id);
 
 /* Returns the file rule that the path (and, for *.pem and *.key, the

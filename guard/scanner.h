@@ -68,9 +68,9 @@ int guard_scanner_check_name(struct guard_scanner *scanner, const struct guard_l
  * scanned (and reported by name). */
 bool guard_scanner_name_is_keystore(const char *path);
 
-/* Bytes of one file the scanner looks at (scan.max_file_size or the
- * default). Sources that read files in pieces need read no more than this
- * plus one byte, so that the engine still sees that the file is larger. */
+/* Returns the bytes of one file that the scanner reads (scan.max-file-size
+ * or the default). Sources that read files in pieces need read no more than
+ * this plus one byte, so that the engine still detects a larger file. */
 uint64_t guard_scanner_max_file_size(const struct guard_scanner *scanner);
 
 /* True when path matches one of the scan.skip_paths globs. '*' and '?' do

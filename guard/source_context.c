@@ -279,11 +279,11 @@ static void count_ignored(struct context_walk *walk)
 static size_t start_workers(struct context_walk *walk, pthread_t *threads, size_t max)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t wanted = cpus > 0 ? (size_t)cpus : 1, started = 0, i;
+	size_t count = cpus > 0 ? (size_t)cpus : 1, started = 0, i;
 
-	if (wanted > max)
-		wanted = max;
-	for (i = 0; i < wanted; i++) {
+	if (count > max)
+		count = max;
+	for (i = 0; i < count; i++) {
 		if (pthread_create(&threads[i], NULL, scan_worker, walk) != 0)
 			break;
 		started++;

@@ -18,8 +18,8 @@ struct guard_context_options {
 };
 
 /* Scans the context and the Dockerfile into result. Files that cannot be
- * read are recorded as problems in result, so the scan is never "clean";
- * returns -1 only when the scan cannot start (no such folder, a malformed
+ * read are recorded as problems in result, so the scan is never "clean".
+ * Returns -1 only when the scan cannot start (no such folder, a malformed
  * .dockerignore). */
 int guard_context_scan(struct guard_scanner *scanner, const struct guard_context_options *opts,
 		       struct guard_scan_result *result, struct guard_error *err);

@@ -1095,3 +1095,28 @@ void guard_git_get_counts(const struct guard_git *git, struct guard_git_counts *
 {
 	*counts = git->counts;
 }
+
+int guard_git_scan_option_max_blob_size(struct guard_git_scan_options *options, const char *arg,
+					struct guard_error *err)
+{
+	uint64_t value;
+
+	if (guard_parse_size(arg, &value, "--max-blob-size", err) < 0)
+		return -1;
+	if (value == 0)
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "invalid --max-blob-size '%s': must be above 0", arg);
+	options->max_blob_size = value;
+	return 0;
+}
+
+int guard_git_scan_option_jobs(struct guard_git_scan_options *options, const char *arg,
+			       struct guard_error *err)
+{
+	uint64_t value;
+
+	if (guard_parse_u64(arg, 1, 64, &value, "--jobs", err) < 0)
+		return -1;
+	options->jobs = (unsigned)value;
+	return 0;
+}

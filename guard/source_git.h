@@ -76,6 +76,14 @@ struct guard_git_scan_options {
 					 * passes no options to the hook */
 };
 
+/* Parses the scan options that guard scan git and guard hook pre-push
+ * share: --max-blob-size SIZE and -j/--jobs N. Returns 0 after setting the
+ * option, -1 with a usage error for an invalid value. */
+int guard_git_scan_option_max_blob_size(struct guard_git_scan_options *options, const char *arg,
+					struct guard_error *err);
+int guard_git_scan_option_jobs(struct guard_git_scan_options *options, const char *arg,
+			       struct guard_error *err);
+
 /* Scans the planned blobs and adds findings, counters, problems and a
  * summary line to result. Each added blob over max_blob_size and each blob
  * that cannot be read is a problem in result. The summary string is owned

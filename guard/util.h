@@ -35,9 +35,9 @@ int guard_read_file(const char *path, size_t max, char **data, size_t *len,
 int guard_write_atomic(const char *path, const void *data, size_t len,
 		       struct guard_error *err);
 
-/* Writes a report or baseline to path: a regular file (or a new one) is
- * replaced atomically with guard_write_atomic; a device, FIFO or socket
- * such as /dev/null or /dev/stdout is opened and written, never replaced. */
+/* Writes a report or baseline to path. A regular file (or a new one) is
+ * replaced atomically with guard_write_atomic. A device, FIFO or socket,
+ * such as /dev/null or /dev/stdout, is opened and written, never replaced. */
 int guard_write_output(const char *path, const void *data, size_t len,
 		       struct guard_error *err);
 

@@ -1,6 +1,6 @@
-# TAP helpers for guard's shell tests. Source it first; it sets GUARD (the
+# TAP helpers for guard's shell tests, to source first. They set GUARD (the
 # binary under test), TMP (a scratch folder removed at exit) and ROOT (the
-# repository), and provides ok, is, is_rc, like, skip_all and done_testing.
+# repository), and provide ok, is, is_rc, like, skip_all and done_testing.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 GUARD=${GUARD:-$ROOT/build/guard}

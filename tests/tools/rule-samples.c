@@ -1,7 +1,7 @@
 /* Writes every true-positive case of the rule tests as a file into a
- * folder, and the fake values in them to a second file, one per line, so
- * that shell tests can run guard over real findings of every rule and check
- * that no value reaches any output.
+ * folder, and the fake values in them to a second file, one per line. Shell
+ * tests then run guard over real findings of every rule and check that no
+ * value reaches any output.
  *
  * usage: rule-samples DIR VALUES-FILE */
 #include <errno.h>

@@ -105,7 +105,7 @@ static int print_finding(const struct guard_finding *f, void *ctx, struct guard_
 }
 
 /* Reads at most max bytes plus one into a buffer that each worker reuses.
- * The extra byte tells the engine that the file is larger than its limit. */
+ * With the extra byte the engine detects that the file exceeds its limit. */
 static int read_capped(const char *path, size_t max, char **buf, size_t *cap, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
