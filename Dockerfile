@@ -7,7 +7,8 @@ FROM debian:bookworm-slim@sha256:4b50eb66f977b4062683ff434ef18ac191da862dbe96696
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        build-essential pkg-config libcurl4-openssl-dev libjansson-dev libssl-dev \
-       libgit2-dev libarchive-dev libvectorscan-dev libpcre2-dev libyaml-dev \
+       libgit2-dev libarchive-dev libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev \
+       libdeflate-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile VERSION ./
@@ -19,7 +20,7 @@ FROM debian:bookworm-slim@sha256:4b50eb66f977b4062683ff434ef18ac191da862dbe96696
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
        ca-certificates git libcurl4 libjansson4 libssl3 libgit2-1.5 libarchive13 \
-       libhs5 libpcre2-8-0 libyaml-0-2 \
+       libhs5 libpcre2-8-0 libyaml-0-2 libdeflate0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /work --create-home guard
 COPY --from=build /usr/local/bin/guard /usr/local/bin/guard

@@ -15,7 +15,7 @@ MANDIR   ?= $(PREFIX)/share/man
 DESTDIR  ?=
 
 CC       ?= cc
-PKGS     := libcurl jansson libcrypto libgit2 libarchive libhs libpcre2-8 yaml-0.1
+PKGS     := libcurl jansson libcrypto libgit2 libarchive libhs libpcre2-8 yaml-0.1 zlib libdeflate
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CFLAGS   ?= -O2 -g
@@ -41,7 +41,8 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 # Debian 12 package names; keep in step with .ci/run and README.md.
 DEB_BUILD := build-essential pkg-config clang libclang-rt-14-dev \
              libcurl4-openssl-dev libjansson-dev libssl-dev libgit2-dev \
-             libarchive-dev libvectorscan-dev libpcre2-dev libyaml-dev
+             libarchive-dev libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev \
+             libdeflate-dev
 DEB_TEST  := perl git jq curl openssl python3 docker-registry apache2-utils \
              skopeo umoci busybox-static buildah ripgrep hyperfine zstd
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)

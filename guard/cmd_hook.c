@@ -395,9 +395,9 @@ static int run_pre_push(struct hook_args *args, int argc, char **argv, struct gu
 	}
 	if (plan.exclude_remotes && guard_git_exclude_remote_refs(git, err) < 0)
 		goto out;
-	if (guard_git_plan(git, err) < 0)
-		goto out;
 	if (args->dry_run) {
+		if (guard_git_plan(git, err) < 0)
+			goto out;
 		guard_git_plan_foreach(git, print_planned, NULL);
 		rc = GUARD_RESULT_CLEAN;
 		goto out;

@@ -147,8 +147,7 @@ int guard_cmd_scan_git(int argc, char **argv, struct guard_error *err)
 
 	target = describe_target(argc - optind, argv + optind, args.staged, err);
 	if (!target || guard_git_open(&git, err) < 0 ||
-	    select_commits(git, argc - optind, argv + optind, args.staged, err) < 0 ||
-	    guard_git_plan(git, err) < 0)
+	    select_commits(git, argc - optind, argv + optind, args.staged, err) < 0)
 		goto out;
 
 	args.report.command = "scan git";

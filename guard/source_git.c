@@ -21,6 +21,13 @@
 
 #define SHALLOW_FILE_MAX (64u * 1024u * 1024u)
 
+/* Commits larger than this are not parsed. */
+#define COMMIT_MAX (64u * 1024u * 1024u)
+
+/* The delta base cache of the walking thread: trees of a commit are the
+ * bases of its children's trees in most packs. */
+#define WALK_CACHE_BYTES (8u * 1024u * 1024u)
+
 int guard_git_error(struct guard_error *err, enum guard_error_code code, const char *fmt, ...)
 {
 	const git_error *last = git_error_last();
@@ -325,6 +332,9 @@ void guard_git_free(struct guard_git *git)
 	free(git->seen_pairs.slots);
 	guard_git_changes_release(&git->changes);
 	guard_git_tree_cache_release(&git->trees);
+	guard_odb_reader_free(git->reader);
+	git_odb_free(git->fallback);
+	guard_odb_free(git->odb);
 	if (git->shallow_loaded)
 		git_oidarray_dispose(&git->shallow);
 	free(git->summary);
@@ -399,20 +409,132 @@ static bool is_shallow_commit(const struct guard_git *git, const git_oid *oid)
 	return false;
 }
 
+/* Opens guard's own object reader for the walking thread. */
+int guard_git_reader_open(struct guard_git *git, struct guard_error *err)
+{
+	if (git->reader)
+		return 0;
+	if (!git->odb && guard_odb_open(&git->odb, git->repo, err) < 0)
+		return -1;
+	if (!git->fallback && git_repository_odb(&git->fallback, git->repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
+	if (guard_odb_reader_new(&git->reader, git->odb, git->fallback, WALK_CACHE_BYTES, err) < 0)
+		return -1;
+	git->trees.reader = git->reader;
+	return 0;
+}
+
+static bool parse_hex_id(const unsigned char *p, const unsigned char *end, const char *field,
+			 git_oid *out)
+{
+	size_t len = strlen(field);
+
+	if ((size_t)(end - p) < len + GIT_OID_HEXSZ + 1 || memcmp(p, field, len) != 0 ||
+	    p[len + GIT_OID_HEXSZ] != '\n')
+		return false;
+	return git_oid_fromstrn(out, (const char *)p + len, GIT_OID_HEXSZ) == 0;
+}
+
+/* Reads the committer time of a raw commit: the line
+ * "committer NAME <EMAIL> SECONDS ZONE" among the headers. */
+static bool parse_committer_time(const unsigned char *p, const unsigned char *end, int64_t *out)
+{
+	const unsigned char *line_end, *gt;
+	int64_t t = 0;
+
+	while (p < end && *p != '\n') {
+		line_end = memchr(p, '\n', (size_t)(end - p));
+		if (!line_end)
+			return false;
+		if ((size_t)(line_end - p) > 10 && memcmp(p, "committer ", 10) == 0) {
+			for (gt = line_end; gt > p && gt[-1] != '>'; gt--)
+				;
+			if (gt == p || gt >= line_end || *gt != ' ')
+				return false;
+			for (gt++; gt < line_end && *gt >= '0' && *gt <= '9'; gt++) {
+				if (t > (INT64_MAX - 9) / 10)
+					return false;
+				t = t * 10 + (*gt - '0');
+			}
+			*out = t;
+			return true;
+		}
+		p = line_end + 1;
+	}
+	return false;
+}
+
+/* Loads time and parents from a raw commit. Returns 1 when the commit is
+ * not in the shape git writes, so that libgit2's parser can try it. */
+static int node_parse_raw(struct guard_git *git, uint32_t index, const struct guard_git_object *obj,
+			  struct guard_error *err)
+{
+	const unsigned char *p = obj->data, *end = obj->data + obj->size, *parents;
+	struct walk_node *node = &git->nodes[index];
+	git_oid tree, parent_id;
+	uint32_t count = 0, i, parent;
+	int64_t time;
+
+	if (obj->type != GIT_OBJECT_COMMIT || !parse_hex_id(p, end, "tree ", &tree))
+		return 1;
+	p += 5 + GIT_OID_HEXSZ + 1;
+	parents = p;
+	while (parse_hex_id(p, end, "parent ", &parent_id)) {
+		p += 7 + GIT_OID_HEXSZ + 1;
+		count++;
+	}
+	if (!parse_committer_time(p, end, &time))
+		return 1;
+
+	node->time = time;
+	git_oid_cpy(&node->tree, &tree);
+	node->parent_start = (uint32_t)git->edge_count;
+	if (count && is_shallow_commit(git, &node->oid)) {
+		node->flags |= NODE_SHALLOW;
+		count = 0;
+	}
+	for (i = 0; i < count; i++) {
+		parse_hex_id(parents + (size_t)i * (7 + GIT_OID_HEXSZ + 1), end, "parent ", &parent_id);
+		/* node_get may move git->nodes. */
+		if (node_get(git, &parent_id, &parent, err) < 0 ||
+		    guard_git_grow((void **)&git->edges, &git->edge_cap, git->edge_count,
+				   sizeof(*git->edges), err) < 0)
+			return -1;
+		git->edges[git->edge_count++] = parent;
+	}
+	git->nodes[index].parent_count = count;
+	git->nodes[index].flags |= NODE_PARSED;
+	return 0;
+}
+
 /* Loads a commit's time and parents into its node. */
 static int node_parse(struct guard_git *git, uint32_t index, struct guard_error *err)
 {
+	struct guard_git_object *obj = NULL;
 	git_commit *commit = NULL;
 	unsigned i, count;
 	uint32_t parent;
 	char hex[GIT_OID_HEXSZ + 1];
+	int rc;
 
 	if (git->nodes[index].flags & NODE_PARSED)
 		return 0;
-	if (git_commit_lookup(&commit, git->repo, &git->nodes[index].oid) < 0) {
-		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
+	if (guard_git_reader_open(git, err) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
+	rc = guard_odb_read(git->reader, &git->nodes[index].oid, COMMIT_MAX, false, &obj, NULL, err);
+	if (rc > 0)
+		return guard_error_set(err, GUARD_ERR_LIMIT, "commit '%s' is larger than %u bytes",
+				       hex, COMMIT_MAX);
+	if (rc < 0)
+		return guard_error_prefix(err, "reading commit '%s'", hex);
+	rc = node_parse_raw(git, index, obj, err);
+	guard_git_object_unref(obj);
+	if (rc <= 0)
+		return rc;
+
+	if (git_commit_lookup(&commit, git->repo, &git->nodes[index].oid) < 0)
 		return guard_git_error(err, GUARD_ERR_IO, "reading commit '%s'", hex);
-	}
 	git->nodes[index].time = (int64_t)git_commit_time(commit);
 	git_oid_cpy(&git->nodes[index].tree, git_commit_tree_id(commit));
 	git->nodes[index].parent_start = (uint32_t)git->edge_count;
@@ -840,11 +962,11 @@ static int push_ancestor(struct guard_git *git, const git_oid *oid, uint32_t pat
 }
 
 /* The comparison of one commit (or of the index): the changes against the
- * first parent, and the trees of the other parents of a merge. */
+ * first parent, and the root trees of the other parents of a merge. */
 struct plan_input {
 	uint32_t commit;		/* node index or WALK_NONE */
 	const struct guard_git_changes *changes;
-	git_tree **others;
+	const uint32_t *others;		/* node indices of the other parents */
 	size_t other_count;
 };
 
@@ -854,27 +976,24 @@ static int taken_from_other_parent(const struct plan_input *in,
 				   bool *from_other_parent, struct guard_git *git, uint32_t path,
 				   struct guard_error *err)
 {
-	git_tree_entry *entry;
+	git_oid id;
+	uint16_t mode;
+	bool found;
 	size_t k;
-	int rc;
 
 	*from_other_parent = false;
 	for (k = 0; k < in->other_count; k++) {
-		rc = git_tree_entry_bypath(&entry, in->others[k], delta->path);
-		if (rc == GIT_ENOTFOUND)
+		if (guard_git_tree_find(&git->trees, &git->nodes[in->others[k]].tree, delta->path,
+					&found, &mode, &id, err) < 0)
+			return guard_error_prefix(err, "reading a merge parent's tree");
+		if (!found)
 			continue;
-		if (rc < 0)
-			return guard_git_error(err, GUARD_ERR_IO, "reading a merge parent's tree");
-		if (git_oid_equal(git_tree_entry_id(entry), &delta->new_id))
+		if (git_oid_equal(&id, &delta->new_id)) {
 			*from_other_parent = true;
-		else if (mode_is_blob((uint16_t)git_tree_entry_filemode(entry)) &&
-			 push_ancestor(git, git_tree_entry_id(entry), path, err) < 0)
-			rc = -1;
-		git_tree_entry_free(entry);
-		if (rc < 0)
-			return -1;
-		if (*from_other_parent)
 			return 0;
+		}
+		if (mode_is_blob(mode) && push_ancestor(git, &id, path, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -948,18 +1067,12 @@ static int plan_diff(struct guard_git *git, const struct plan_input *in, struct 
 			intro->anc_start = deleted_start;
 			intro->anc_count = deleted_count;
 		}
-		git->blobs[blob].introduced = true;
-	}
-	return 0;
-}
-
-static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, struct guard_error *err)
-{
-	char hex[GIT_OID_HEXSZ + 1];
-
-	if (git_tree_lookup(out, git->repo, &git->nodes[index].tree) < 0) {
-		git_oid_tostr(hex, sizeof(hex), &git->nodes[index].oid);
-		return guard_git_error(err, GUARD_ERR_IO, "reading the tree of commit '%s'", hex);
+		if (!git->blobs[blob].introduced) {
+			git->blobs[blob].introduced = true;
+			if (git->on_blob && !git->blobs[blob].listed &&
+			    git->on_blob(git->on_blob_ctx, blob, err) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -967,42 +1080,20 @@ static int node_tree(struct guard_git *git, uint32_t index, git_tree **out, stru
 static int plan_commit(struct guard_git *git, uint32_t index, struct guard_error *err)
 {
 	const struct walk_node *node = &git->nodes[index];
-	git_tree *others[16];
-	struct plan_input in = { index, &git->changes, others, 0 };
-	git_tree **more = NULL;
-	uint32_t i;
-	int rc = -1;
+	struct plan_input in = { index, &git->changes, NULL, 0 };
 
 	if (node->flags & NODE_SHALLOW)
 		git->shallow_hit = true;
-
-	/* Octopus merges may have many parents. */
-	if (node->parent_count > 1 + GUARD_ARRAY_SIZE(others)) {
-		more = calloc(node->parent_count, sizeof(*more));
-		if (!more) {
-			guard_error_oom(err);
-			goto out;
-		}
-		in.others = more;
+	if (node->parent_count > 1) {
+		in.others = &git->edges[node->parent_start + 1];
+		in.other_count = node->parent_count - 1;
 	}
-	for (i = 1; i < node->parent_count; i++) {
-		if (node_tree(git, git->edges[node->parent_start + i], &in.others[in.other_count],
-			      err) < 0)
-			goto out;
-		in.other_count++;
-	}
-
 	guard_git_changes_clear(&git->changes);
-	if (guard_git_diff_trees(git->repo, &git->trees,
+	if (guard_git_diff_trees(&git->trees,
 				 node->parent_count ? &git->nodes[git->edges[node->parent_start]].tree : NULL,
 				 &node->tree, &git->changes, err) < 0)
-		goto out;
-	rc = plan_diff(git, &in, err);
-out:
-	for (i = 0; i < in.other_count; i++)
-		git_tree_free(in.others[i]);
-	free(more);
-	return rc;
+		return -1;
+	return plan_diff(git, &in, err);
 }
 
 static int plan_staged(struct guard_git *git, struct guard_error *err)
@@ -1063,6 +1154,7 @@ int guard_git_plan(struct guard_git *git, struct guard_error *err)
 						   git->order_count);
 		}
 	}
+	git->planned = true;
 	git->counts.commits = git->order_count;
 	git->counts.introductions = git->intro_count;
 	git->counts.shallow = git->shallow_hit;

@@ -60,7 +60,9 @@ int guard_git_exclude_remote_refs(struct guard_git *git, struct guard_error *err
 void guard_git_select_staged(struct guard_git *git);
 
 /* Walks the selected commits and lists what each adds. Fails on an object
- * that cannot be read; a shallow clone is walked up to its boundary. */
+ * that cannot be read; a shallow clone is walked up to its boundary.
+ * guard_git_scan walks by itself (scanning while it walks) when this was
+ * not called first. */
 int guard_git_plan(struct guard_git *git, struct guard_error *err);
 
 /* Calls fn for each planned introduction in walk order; commit is NULL for
@@ -84,8 +86,8 @@ int guard_git_scan_option_max_blob_size(struct guard_git_scan_options *options, 
 int guard_git_scan_option_jobs(struct guard_git_scan_options *options, const char *arg,
 			       struct guard_error *err);
 
-/* Scans the planned blobs and adds findings, counters, problems and a
- * summary line to result. Each added blob over max_blob_size and each blob
+/* Walks the history unless guard_git_plan already did, scans the blobs it
+ * adds and adds findings, counters, problems and a summary line to result. Each added blob over max_blob_size and each blob
  * that cannot be read is a problem in result. The summary string is owned
  * by git. */
 int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,

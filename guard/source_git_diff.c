@@ -13,7 +13,6 @@
 #define TREE_DEPTH_MAX 256
 
 struct diff_walk {
-	git_repository *repo;
 	struct guard_git_tree_cache *cache;
 	struct guard_git_changes *out;
 	struct guard_buf path;
@@ -28,28 +27,38 @@ struct raw_entry {
 	git_oid id;
 };
 
-int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, git_odb_object **out,
-		       struct guard_error *err)
+int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id,
+		       struct guard_git_object **out, struct guard_error *err)
 {
 	char hex[GIT_OID_HEXSZ + 1];
-	git_odb_object **slot;
 	size_t key;
+	int rc;
 
 	memcpy(&key, id->id, sizeof(key));
-	slot = &cache->slots[key % TREE_CACHE_SLOTS];
-	if (*slot && git_oid_equal(git_odb_object_id(*slot), id))
-		return git_odb_object_dup(out, *slot) < 0 ? guard_error_oom(err) : 0;
-	if (git_odb_read(out, cache->odb, id) < 0 || git_odb_object_type(*out) != GIT_OBJECT_TREE) {
-		if (*out && git_odb_object_type(*out) != GIT_OBJECT_TREE) {
-			git_odb_object_free(*out);
-			*out = NULL;
-		}
-		git_oid_tostr(hex, sizeof(hex), id);
-		return guard_git_error(err, GUARD_ERR_IO, "reading tree '%s'", hex);
+	key %= TREE_CACHE_SLOTS;
+	if (cache->slots[key] && git_oid_equal(&cache->ids[key], id)) {
+		*out = guard_git_object_ref(cache->slots[key]);
+		return 0;
 	}
-	git_odb_object_free(*slot);
-	if (git_odb_object_dup(slot, *out) < 0)
-		*slot = NULL;
+	rc = guard_odb_read(cache->reader, id, GUARD_ODB_OBJECT_MAX, true, out, NULL, err);
+	if (rc == 0 && (*out)->type != GIT_OBJECT_TREE) {
+		git_oid_tostr(hex, sizeof(hex), id);
+		guard_error_set(err, GUARD_ERR_PARSE, "object '%s' should be a tree but is a %s", hex,
+				git_object_type2string((*out)->type));
+		guard_git_object_unref(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (rc != 0) {
+		git_oid_tostr(hex, sizeof(hex), id);
+		if (rc > 0)
+			guard_error_set(err, GUARD_ERR_LIMIT, "tree '%s' is larger than %llu bytes", hex,
+					GUARD_ODB_OBJECT_MAX);
+		return guard_error_prefix(err, "reading tree '%s'", hex);
+	}
+	guard_git_object_unref(cache->slots[key]);
+	cache->slots[key] = guard_git_object_ref(*out);
+	git_oid_cpy(&cache->ids[key], id);
 	return 0;
 }
 
@@ -58,19 +67,17 @@ void guard_git_tree_cache_release(struct guard_git_tree_cache *cache)
 	size_t i;
 
 	for (i = 0; i < TREE_CACHE_SLOTS; i++) {
-		git_odb_object_free(cache->slots[i]);
+		guard_git_object_unref(cache->slots[i]);
 		cache->slots[i] = NULL;
 	}
-	git_odb_free(cache->odb);
-	cache->odb = NULL;
 }
 
 /* Reads the entry at *pos and advances it. Returns 1 for an entry, 0 at
  * the end, and -1 when the object is not a well-formed tree. */
-static int raw_next(git_odb_object *tree, size_t *pos, struct raw_entry *e)
+static int raw_next(const struct guard_git_object *tree, size_t *pos, struct raw_entry *e)
 {
-	const char *data = git_odb_object_data(tree), *p, *space, *nul;
-	size_t len = git_odb_object_size(tree);
+	const char *data = (const char *)tree->data, *p, *space, *nul;
+	size_t len = tree->size;
 	uint32_t mode = 0;
 
 	if (*pos >= len)
@@ -103,6 +110,51 @@ static bool raw_is_tree(const struct raw_entry *e)
 static bool raw_is_submodule(const struct raw_entry *e)
 {
 	return (e->mode & 0170000) == 0160000;
+}
+
+int guard_git_tree_find(struct guard_git_tree_cache *cache, const git_oid *root, const char *path,
+			bool *found, uint16_t *mode, git_oid *id, struct guard_error *err)
+{
+	struct guard_git_object *tree = NULL;
+	struct raw_entry e;
+	git_oid cur = *root;
+	const char *slash;
+	size_t len, pos;
+	unsigned depth;
+	int rc;
+
+	*found = false;
+	for (depth = 0; depth < TREE_DEPTH_MAX; depth++) {
+		slash = strchr(path, '/');
+		len = slash ? (size_t)(slash - path) : strlen(path);
+		if (guard_git_tree_get(cache, &cur, &tree, err) < 0)
+			return -1;
+		pos = 0;
+		while ((rc = raw_next(tree, &pos, &e)) > 0)
+			if (e.name_len == len && memcmp(e.name, path, len) == 0)
+				break;
+		guard_git_object_unref(tree);
+		if (rc < 0) {
+			char hex[GIT_OID_HEXSZ + 1];
+
+			git_oid_tostr(hex, sizeof(hex), &cur);
+			return guard_error_set(err, GUARD_ERR_PARSE, "malformed tree object '%s'", hex);
+		}
+		if (rc == 0)
+			return 0;
+		if (!slash) {
+			*found = true;
+			*mode = (uint16_t)e.mode;
+			git_oid_cpy(id, &e.id);
+			return 0;
+		}
+		if (!raw_is_tree(&e))
+			return 0;
+		cur = e.id;
+		path = slash + 1;
+	}
+	return guard_error_set(err, GUARD_ERR_LIMIT, "tree path nested more than %d levels deep",
+			       TREE_DEPTH_MAX);
 }
 
 void guard_git_changes_clear(struct guard_git_changes *changes)
@@ -223,6 +275,40 @@ static int entry_changed(struct diff_walk *dw, const struct raw_entry *a, const 
 	return rc;
 }
 
+/* Moves *i and *j past the entries that are byte for byte the same at the
+ * current positions of both trees: most of a tree is unchanged from one
+ * commit to the next, and this skips it without parsing each entry. */
+static void skip_equal_entries(const struct guard_git_object *a, size_t *i,
+			       const struct guard_git_object *b, size_t *j)
+{
+	const unsigned char *pa = a->data + *i, *pb = b->data + *j, *nul;
+	size_t n = a->size - *i < b->size - *j ? a->size - *i : b->size - *j;
+	size_t same = 0, end = 0, next;
+	uint64_t wa, wb;
+
+	while (same + 8 <= n) {
+		memcpy(&wa, pa + same, 8);
+		memcpy(&wb, pb + same, 8);
+		if (wa != wb)
+			break;
+		same += 8;
+	}
+	while (same < n && pa[same] == pb[same])
+		same++;
+	/* Whole entries ("mode name\0" and a raw id) inside the common part. */
+	for (;;) {
+		nul = memchr(pa + end, '\0', same - end);
+		if (!nul)
+			break;
+		next = (size_t)(nul - pa) + 1 + GIT_OID_RAWSZ;
+		if (next > same)
+			break;
+		end = next;
+	}
+	*i += end;
+	*j += end;
+}
+
 static int malformed(const git_oid *id, struct guard_error *err)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -235,7 +321,7 @@ static int malformed(const git_oid *id, struct guard_error *err)
 static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_oid *new_id,
 			 struct guard_error *err)
 {
-	git_odb_object *old_tree = NULL, *new_tree = NULL;
+	struct guard_git_object *old_tree = NULL, *new_tree = NULL;
 	struct raw_entry a, b;
 	size_t i = 0, j = 0;
 	int has_a = 0, has_b = 0, c, rc = -1;
@@ -248,6 +334,8 @@ static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_
 		goto out;
 	dw->depth++;
 
+	if (old_tree && new_tree)
+		skip_equal_entries(old_tree, &i, new_tree, &j);
 	if (old_tree && (has_a = raw_next(old_tree, &i, &a)) < 0)
 		goto bad_old;
 	if (new_tree && (has_b = raw_next(new_tree, &j, &b)) < 0)
@@ -266,6 +354,8 @@ static int compare_trees(struct diff_walk *dw, const git_oid *old_id, const git_
 			rc = entry_one_side(dw, &b, true, err);
 		if (rc < 0)
 			break;
+		if (c == 0)
+			skip_equal_entries(old_tree, &i, new_tree, &j);
 		if (c <= 0 && (has_a = raw_next(old_tree, &i, &a)) < 0)
 			goto bad_old;
 		if (c >= 0 && (has_b = raw_next(new_tree, &j, &b)) < 0)
@@ -280,22 +370,19 @@ bad_new:
 done:
 	dw->depth--;
 out:
-	git_odb_object_free(old_tree);
-	git_odb_object_free(new_tree);
+	guard_git_object_unref(old_tree);
+	guard_git_object_unref(new_tree);
 	return rc;
 }
 
-int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
+int guard_git_diff_trees(struct guard_git_tree_cache *cache,
 			 const git_oid *old_tree, const git_oid *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err)
 {
 	struct diff_walk dw;
 	int rc;
 
-	if (!cache->odb && git_repository_odb(&cache->odb, repo) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
 	memset(&dw, 0, sizeof(dw));
-	dw.repo = repo;
 	dw.cache = cache;
 	dw.out = out;
 	guard_buf_init(&dw.path, 64 * 1024);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "finding.h"
+#include "git_odb.h"
 #include "source_git.h"
 
 #define WALK_NONE UINT32_MAX
@@ -92,19 +93,25 @@ struct guard_git_changes {
 #define TREE_CACHE_SLOTS 512
 
 struct guard_git_tree_cache {
-	git_odb *odb;
-	git_odb_object *slots[TREE_CACHE_SLOTS];
+	struct guard_odb_reader *reader;	/* not owned */
+	git_oid ids[TREE_CACHE_SLOTS];
+	struct guard_git_object *slots[TREE_CACHE_SLOTS];
 };
 
-/* Reads a raw tree object through the cache; the caller frees *out. */
-int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id, git_odb_object **out,
-		       struct guard_error *err);
+/* Reads a raw tree object through the cache; the caller unrefs *out. */
+int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id,
+		       struct guard_git_object **out, struct guard_error *err);
 void guard_git_tree_cache_release(struct guard_git_tree_cache *cache);
+
+/* Looks path ("a/b/c") up below the tree root. *found is false when it
+ * is not there; otherwise *mode and *id describe the entry. */
+int guard_git_tree_find(struct guard_git_tree_cache *cache, const git_oid *root, const char *path,
+			bool *found, uint16_t *mode, git_oid *id, struct guard_error *err);
 
 /* Appends the changes from the tree old_tree to the tree new_tree (either
  * may be NULL for the empty tree), skipping subtrees whose ids are equal.
  * Trees are read as raw objects, without libgit2's per-entry parsing. */
-int guard_git_diff_trees(git_repository *repo, struct guard_git_tree_cache *cache,
+int guard_git_diff_trees(struct guard_git_tree_cache *cache,
 			 const git_oid *old_tree, const git_oid *new_tree,
 			 struct guard_git_changes *out, struct guard_error *err);
 
@@ -147,15 +154,27 @@ struct guard_git {
 	struct walk_u64_set seen_pairs;	/* (blob, path) already planned */
 	struct guard_git_changes changes;	/* of the commit being planned */
 	struct guard_git_tree_cache trees;
+	struct guard_odb *odb;		/* pack reading, opened on first use */
+	struct guard_odb_reader *reader;	/* of the walking thread */
+	git_odb *fallback;		/* libgit2's, for the reader */
 
 	bool shallow_hit;		/* the walk stopped at a shallow boundary */
 	git_oidarray shallow;		/* from the repository's shallow file */
 	bool shallow_loaded;
 
+	bool planned;			/* guard_git_plan has run */
+	/* Called from the walk for each blob the first time a commit adds it,
+	 * so that it can be scanned while the walk goes on. */
+	int (*on_blob)(void *ctx, uint32_t blob, struct guard_error *err);
+	void *on_blob_ctx;
+
 	uint64_t started_ms;		/* when the plan began, for the summary */
 	struct guard_git_counts counts;
 	char *summary;
 };
+
+/* Opens git->odb and the walking thread's reader, once. */
+int guard_git_reader_open(struct guard_git *git, struct guard_error *err);
 
 /* Grows *items (of size elem) so that one more fits. */
 int guard_git_grow(void **items, size_t *cap, size_t count, size_t elem, struct guard_error *err);

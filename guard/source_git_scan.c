@@ -19,27 +19,52 @@
 
 #define JOBS_MAX 8
 
-/* The state the workers share. Each worker claims the next blob with an atomic
- * counter and writes only that blob's record. */
+/* The delta base cache of each scanning thread. Most blobs in a pack are
+ * stored whole, so this is smaller than the walk's. */
+#define SCAN_CACHE_BYTES (2u * 1024u * 1024u)
+
+/* Blobs are queued in chunks that never move, so that workers read them
+ * while the walk appends more. */
+#define TASK_CHUNK 4096
+#define TASK_CHUNKS_MAX (1u << 20)
+
+/* One blob to scan and, once scanned, what came of it. Workers write only
+ * here: git->blobs may be moved by the walk while they run. */
+struct scan_task {
+	git_oid oid;
+	char *path;		/* the first path it was planned under */
+	uint32_t blob;
+	uint8_t state;
+	uint64_t size;
+	struct guard_findings *findings;
+};
+
+/* The state the workers share. The walk (or the caller) appends tasks;
+ * each worker claims the next one under the lock. */
 struct scan_job {
 	struct guard_git *git;
 	struct guard_scanner *scanner;
 	struct guard_scan_result *result;
-	const uint32_t *list;
-	size_t count;
 	uint64_t max_size;
-	size_t next;			/* atomic */
+	pthread_mutex_t lock;		/* the queue, result problems, failure */
+	pthread_cond_t more;
+	struct scan_task **chunks;
+	size_t count;			/* tasks queued */
+	size_t next;			/* tasks claimed */
 	size_t finished;		/* atomic */
-	pthread_mutex_t lock;		/* result problems, failure */
-	bool failed;
+	bool closed;			/* no more tasks will come */
+	bool failed;			/* atomic */
 	struct guard_error failure;
-	bool show_progress;
+
+	struct scan_worker *workers;
+	unsigned jobs, started;
 };
 
 struct scan_worker {
 	struct scan_job *job;
 	git_repository *repo;
 	git_odb *odb;
+	struct guard_odb_reader *reader;
 	struct guard_scan_stats stats;
 	uint64_t too_large, unreadable, scanned, bytes;
 	pthread_t thread;
@@ -48,83 +73,108 @@ struct scan_worker {
 static int collect_blob_finding(const struct guard_finding *finding, void *ctx,
 				struct guard_error *err)
 {
-	struct walk_blob *blob = ctx;
+	struct scan_task *task = ctx;
 
-	if (!blob->findings) {
-		blob->findings = calloc(1, sizeof(*blob->findings));
-		if (!blob->findings)
+	if (!task->findings) {
+		task->findings = calloc(1, sizeof(*task->findings));
+		if (!task->findings)
 			return guard_error_oom(err);
 	}
-	return guard_findings_add(blob->findings, finding, err);
+	return guard_findings_add(task->findings, finding, err);
+}
+
+static void job_fail_locked(struct scan_job *job, const struct guard_error *err)
+{
+	if (!job->failed) {
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
+		guard_error_copy(&job->failure, err);
+	}
+	pthread_cond_broadcast(&job->more);
 }
 
 static void job_fail(struct scan_job *job, const struct guard_error *err)
 {
 	pthread_mutex_lock(&job->lock);
-	if (!job->failed) {
-		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
-		guard_error_copy(&job->failure, err);
-	}
+	job_fail_locked(job, err);
 	pthread_mutex_unlock(&job->lock);
 }
 
 /* Records a blob that could not be read; the scan goes on but its result
  * is never clean. */
-static void job_problem(struct scan_job *job, struct walk_blob *blob, const char *cause)
+static void job_problem(struct scan_job *job, const struct scan_task *task, const char *cause)
 {
 	struct guard_error problem = GUARD_ERROR_INIT, err = GUARD_ERROR_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 
-	git_oid_tostr(hex, sizeof(hex), &blob->oid);
-	guard_error_set(&problem, GUARD_ERR_IO, "reading blob %s at '%s': %s", hex,
-			job->git->paths[blob->path], cause);
+	git_oid_tostr(hex, sizeof(hex), &task->oid);
+	guard_error_set(&problem, GUARD_ERR_IO, "reading blob %s at '%s': %s", hex, task->path, cause);
 	pthread_mutex_lock(&job->lock);
-	if (guard_scan_result_problem(job->result, &problem, &err) < 0 && !job->failed) {
-		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
-		guard_error_copy(&job->failure, &err);
-	}
+	if (guard_scan_result_problem(job->result, &problem, &err) < 0)
+		job_fail_locked(job, &err);
 	pthread_mutex_unlock(&job->lock);
 }
 
-static int scan_one_blob(struct scan_worker *w, struct walk_blob *blob, struct guard_error *err)
+static int scan_one_blob(struct scan_worker *w, struct scan_task *task, struct guard_error *err)
 {
 	struct scan_job *job = w->job;
+	struct guard_error cause = GUARD_ERROR_INIT;
+	struct guard_git_object *obj = NULL;
 	struct guard_location loc;
-	git_odb_object *obj = NULL;
-	git_object_t type;
-	size_t size;
+	uint64_t size = 0;
 	int rc;
 
-	if (git_odb_read_header(&size, &type, w->odb, &blob->oid) < 0) {
-		blob->state = BLOB_UNREADABLE;
+	rc = guard_odb_read(w->reader, &task->oid, job->max_size, false, &obj, &size, &cause);
+	if (rc < 0 && cause.code == GUARD_ERR_INTERNAL)
+		return guard_error_set(err, cause.code, "%s", cause.message);
+	if (rc == 0 && obj->type != GIT_OBJECT_BLOB) {
+		guard_error_set(&cause, GUARD_ERR_PARSE, "the object is a %s, not a blob",
+				git_object_type2string(obj->type));
+		guard_git_object_unref(obj);
+		rc = -1;
+	}
+	if (rc < 0) {
+		task->state = BLOB_UNREADABLE;
 		w->unreadable++;
-		job_problem(job, blob, git_error_last() ? git_error_last()->message : "not found");
+		job_problem(job, task, cause.message);
 		return 0;
 	}
-	if (size > job->max_size) {
-		blob->state = BLOB_TOO_LARGE;
-		blob->size = size;
+	if (rc > 0) {
+		task->state = BLOB_TOO_LARGE;
+		task->size = size;
 		w->too_large++;
-		return 0;
-	}
-	if (git_odb_read(&obj, w->odb, &blob->oid) < 0) {
-		blob->state = BLOB_UNREADABLE;
-		w->unreadable++;
-		job_problem(job, blob, git_error_last() ? git_error_last()->message : "not found");
 		return 0;
 	}
 
 	memset(&loc, 0, sizeof(loc));
-	loc.path = job->git->paths[blob->path];
-	rc = guard_scanner_scan(job->scanner, &loc, git_odb_object_data(obj),
-				git_odb_object_size(obj), &w->stats, collect_blob_finding, blob, err);
+	loc.path = task->path;
+	rc = guard_scanner_scan(job->scanner, &loc, (const char *)obj->data, obj->size, &w->stats,
+				collect_blob_finding, task, err);
 	if (rc == 0) {
-		blob->state = BLOB_SCANNED;
+		task->state = BLOB_SCANNED;
 		w->scanned++;
-		w->bytes += git_odb_object_size(obj);
+		w->bytes += obj->size;
 	}
-	git_odb_object_free(obj);
+	guard_git_object_unref(obj);
 	return rc;
+}
+
+static struct scan_task *task_at(struct scan_job *job, size_t i)
+{
+	return &job->chunks[i / TASK_CHUNK][i % TASK_CHUNK];
+}
+
+/* Workers open their own handle on the repository, because libgit2
+ * objects must not be used from two threads at once, and their own reader. */
+static int worker_open(struct scan_worker *w, struct guard_error *err)
+{
+	git_repository *main_repo = w->job->git->repo;
+
+	if (git_repository_open_ext(&w->repo, git_repository_path(main_repo),
+				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the repository again");
+	if (git_repository_odb(&w->odb, w->repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
+	return guard_odb_reader_new(&w->reader, w->job->git->odb, w->odb, SCAN_CACHE_BYTES, err);
 }
 
 static void *scan_worker_run(void *arg)
@@ -134,122 +184,163 @@ static void *scan_worker_run(void *arg)
 	struct guard_error err = GUARD_ERROR_INIT;
 	size_t i, finished;
 
+	if (worker_open(w, &err) < 0) {
+		job_fail(job, &err);
+		return NULL;
+	}
 	for (;;) {
-		if (__atomic_load_n(&job->failed, __ATOMIC_RELAXED))
+		pthread_mutex_lock(&job->lock);
+		while (job->next >= job->count && !job->closed && !job->failed)
+			pthread_cond_wait(&job->more, &job->lock);
+		if (job->failed || job->next >= job->count) {
+			pthread_mutex_unlock(&job->lock);
 			break;
-		i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
-		if (i >= job->count)
-			break;
-		if (scan_one_blob(w, &job->git->blobs[job->list[i]], &err) < 0) {
+		}
+		i = job->next++;
+		pthread_mutex_unlock(&job->lock);
+
+		if (scan_one_blob(w, task_at(job, i), &err) < 0) {
 			job_fail(job, &err);
 			break;
 		}
 		finished = __atomic_add_fetch(&job->finished, 1, __ATOMIC_RELAXED);
-		if (job->show_progress && finished % 256 == 0)
-			guard_log_progress("scanning blobs: %zu of %zu", finished, job->count);
+		/* While the walk runs, its own progress line is shown. */
+		if (finished % 256 == 0 && __atomic_load_n(&job->closed, __ATOMIC_RELAXED))
+			guard_log_progress("scanning blobs: %zu of %zu", finished,
+					   __atomic_load_n(&job->count, __ATOMIC_RELAXED));
 	}
 	return NULL;
 }
 
-static unsigned pick_jobs(unsigned requested, size_t count)
+static unsigned pick_jobs(unsigned requested)
 {
 	long cpus;
-	unsigned jobs = requested;
 
-	if (!jobs) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		if (cpus < 1)
-			jobs = 1;
-		else if (cpus > JOBS_MAX)
-			jobs = JOBS_MAX;
-		else
-			jobs = (unsigned)cpus;
-	}
-	if (jobs > count)
-		jobs = count ? (unsigned)count : 1;
-	return jobs;
+	if (requested)
+		return requested;
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		return 1;
+	return cpus > JOBS_MAX ? JOBS_MAX : (unsigned)cpus;
 }
 
-/* Workers beyond the first open their own handle on the repository,
- * because libgit2 objects must not be used from two threads at once. */
-static int worker_open(struct scan_worker *w, git_repository *main_repo, bool own,
-		       struct guard_error *err)
+/* Starts the workers; they wait for tasks until pool_finish. */
+static int pool_start(struct scan_job *job, struct guard_git *git, struct guard_scanner *scanner,
+		      uint64_t max_size, unsigned jobs_requested, struct guard_scan_result *result,
+		      struct guard_error *err)
 {
-	if (own) {
-		if (git_repository_open_ext(&w->repo, git_repository_path(main_repo),
-					    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-			return guard_git_error(err, GUARD_ERR_IO, "opening the repository again");
+	unsigned i;
+
+	memset(job, 0, sizeof(*job));
+	job->git = git;
+	job->scanner = scanner;
+	job->result = result;
+	job->max_size = max_size;
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_cond_init(&job->more, NULL);
+	if (guard_git_reader_open(git, err) < 0)
+		return -1;
+	job->jobs = pick_jobs(jobs_requested);
+	job->chunks = calloc(TASK_CHUNKS_MAX, sizeof(*job->chunks));
+	job->workers = calloc(job->jobs, sizeof(*job->workers));
+	if (!job->chunks || !job->workers)
+		return guard_error_oom(err);
+	for (i = 0; i < job->jobs; i++) {
+		job->workers[i].job = job;
+		if (pthread_create(&job->workers[i].thread, NULL, scan_worker_run,
+				   &job->workers[i]) != 0)
+			return guard_error_set(err, GUARD_ERR_INTERNAL, "starting a scan thread failed");
+		job->started++;
 	}
-	if (git_repository_odb(&w->odb, own ? w->repo : main_repo) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
 	return 0;
 }
 
-static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, uint64_t max_size,
-			  unsigned jobs_requested, const uint32_t *list, size_t count,
-			  struct guard_scan_result *result, struct guard_error *err)
+/* Queues one blob (from the walking thread). */
+static int pool_push(struct scan_job *job, uint32_t blob, struct guard_error *err)
 {
-	struct scan_job job;
-	struct scan_worker *workers;
-	unsigned jobs = pick_jobs(jobs_requested, count), i, started = 0;
+	struct guard_git *git = job->git;
+	struct scan_task *task;
+	size_t i = job->count;
+
+	if (__atomic_load_n(&job->failed, __ATOMIC_RELAXED))
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "scanning stopped");
+	if (i / TASK_CHUNK >= TASK_CHUNKS_MAX)
+		return guard_error_set(err, GUARD_ERR_LIMIT, "more than %u blobs to scan",
+				       TASK_CHUNKS_MAX * TASK_CHUNK);
+	if (!job->chunks[i / TASK_CHUNK]) {
+		job->chunks[i / TASK_CHUNK] = calloc(TASK_CHUNK, sizeof(struct scan_task));
+		if (!job->chunks[i / TASK_CHUNK])
+			return guard_error_oom(err);
+	}
+	task = task_at(job, i);
+	git_oid_cpy(&task->oid, &git->blobs[blob].oid);
+	task->path = git->paths[git->blobs[blob].path];
+	task->blob = blob;
+	git->blobs[blob].listed = true;
+	pthread_mutex_lock(&job->lock);
+	job->count = i + 1;
+	pthread_cond_signal(&job->more);
+	pthread_mutex_unlock(&job->lock);
+	return 0;
+}
+
+static int pool_push_blob(void *ctx, uint32_t blob, struct guard_error *err)
+{
+	return pool_push(ctx, blob, err);
+}
+
+/* Lets the workers drain the queue (or stops them when ok is false), joins
+ * them and copies the results into git->blobs. */
+static int pool_finish(struct scan_job *job, bool ok, struct guard_error *err)
+{
+	struct guard_git *git = job->git;
+	struct guard_scan_result *result = job->result;
+	struct scan_worker *w;
+	struct scan_task *task;
+	struct walk_blob *blob;
+	size_t i;
 	int rc = -1;
 
-	if (count == 0)
-		return 0;
-	memset(&job, 0, sizeof(job));
-	job.git = git;
-	job.scanner = scanner;
-	job.result = result;
-	job.list = list;
-	job.count = count;
-	job.max_size = max_size;
-	job.show_progress = count >= 256;
-	pthread_mutex_init(&job.lock, NULL);
-
-	workers = calloc(jobs, sizeof(*workers));
-	if (!workers) {
-		pthread_mutex_destroy(&job.lock);
-		return guard_error_oom(err);
-	}
-	for (i = 0; i < jobs; i++) {
-		workers[i].job = &job;
-		if (worker_open(&workers[i], git->repo, i > 0, err) < 0)
-			goto out;
-	}
-	for (i = 1; i < jobs; i++) {
-		if (pthread_create(&workers[i].thread, NULL, scan_worker_run, &workers[i]) != 0) {
-			guard_error_set(&job.failure, GUARD_ERR_INTERNAL, "starting a scan thread failed");
-			job.failed = true;
-			break;
-		}
-		started++;
-	}
-	scan_worker_run(&workers[0]);
-	for (i = 1; i <= started; i++)
-		pthread_join(workers[i].thread, NULL);
-
-	for (i = 0; i < jobs; i++) {
-		guard_scan_stats_add(&result->stats, &workers[i].stats);
-		git->counts.blobs_scanned += workers[i].scanned;
-		git->counts.bytes_scanned += workers[i].bytes;
-		git->counts.blobs_too_large += workers[i].too_large;
-		git->counts.blobs_unreadable += workers[i].unreadable;
-		result->stats.files_too_large += workers[i].too_large;
-		result->stats.files_unreadable += workers[i].unreadable;
-	}
-	if (job.failed) {
-		guard_error_copy(err, &job.failure);
-		goto out;
-	}
-	rc = 0;
-out:
+	pthread_mutex_lock(&job->lock);
+	job->closed = true;
+	if (!ok)
+		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
+	pthread_cond_broadcast(&job->more);
+	pthread_mutex_unlock(&job->lock);
+	for (i = 0; i < job->started; i++)
+		pthread_join(job->workers[i].thread, NULL);
 	guard_log_progress_done();
-	for (i = 0; i < jobs; i++) {
-		git_odb_free(workers[i].odb);
-		git_repository_free(workers[i].repo);
+
+	for (i = 0; job->workers && i < job->jobs; i++) {
+		w = &job->workers[i];
+		guard_scan_stats_add(&result->stats, &w->stats);
+		git->counts.blobs_scanned += w->scanned;
+		git->counts.bytes_scanned += w->bytes;
+		git->counts.blobs_too_large += w->too_large;
+		git->counts.blobs_unreadable += w->unreadable;
+		result->stats.files_too_large += w->too_large;
+		result->stats.files_unreadable += w->unreadable;
+		guard_odb_reader_free(w->reader);
+		git_odb_free(w->odb);
+		git_repository_free(w->repo);
 	}
-	free(workers);
-	pthread_mutex_destroy(&job.lock);
+	for (i = 0; i < job->count; i++) {
+		task = task_at(job, i);
+		blob = &git->blobs[task->blob];
+		blob->state = task->state;
+		blob->size = task->size;
+		blob->findings = task->findings;
+	}
+	if (ok && job->failed)
+		guard_error_copy(err, &job->failure);
+	else if (ok)
+		rc = 0;
+	for (i = 0; job->chunks && i < TASK_CHUNKS_MAX && job->chunks[i]; i++)
+		free(job->chunks[i]);
+	free(job->chunks);
+	free(job->workers);
+	pthread_cond_destroy(&job->more);
+	pthread_mutex_destroy(&job->lock);
 	return rc;
 }
 
@@ -645,6 +736,25 @@ static int format_summary(struct guard_git *git, uint64_t elapsed_ms, uint64_t m
 	return git->summary ? 0 : guard_error_oom(err);
 }
 
+/* Scans a list of blob indices with a fresh pool. */
+static int scan_blob_list(struct guard_git *git, struct guard_scanner *scanner, uint64_t max_size,
+			  unsigned jobs, const uint32_t *list, size_t count,
+			  struct guard_scan_result *result, struct guard_error *err)
+{
+	struct scan_job job;
+	size_t i;
+	int rc = 0;
+
+	if (count == 0)
+		return 0;
+	if (jobs == 0 || jobs > count)
+		jobs = pick_jobs(jobs) > count ? (unsigned)count : pick_jobs(jobs);
+	rc = pool_start(&job, git, scanner, max_size, jobs, result, err);
+	for (i = 0; rc == 0 && i < count; i++)
+		rc = pool_push(&job, list[i], err);
+	return pool_finish(&job, rc == 0, err) < 0 || rc < 0 ? -1 : 0;
+}
+
 int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 		   const struct guard_git_scan_options *options,
 		   struct guard_scan_result *result, struct guard_error *err)
@@ -652,10 +762,25 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 	uint64_t max_size = options && options->max_blob_size ? options->max_blob_size
 							      : GUARD_GIT_MAX_BLOB_SIZE_DEFAULT;
 	unsigned jobs = options ? options->jobs : 0;
+	struct scan_job job;
 	uint32_t *list = NULL;
 	size_t count = 0;
 	int pass, rc;
 
+	/* Blobs are scanned while the walk goes on: each one as soon as a
+	 * commit first adds it. */
+	if (!git->planned) {
+		rc = pool_start(&job, git, scanner, max_size, jobs, result, err);
+		if (rc == 0) {
+			git->on_blob = pool_push_blob;
+			git->on_blob_ctx = &job;
+			rc = guard_git_plan(git, err);
+			git->on_blob = NULL;
+			git->on_blob_ctx = NULL;
+		}
+		if (pool_finish(&job, rc == 0, err) < 0 || rc < 0)
+			return -1;
+	}
 	if (git->counts.shallow)
 		guard_log_warn("history is incomplete: this is a shallow clone, so commits before "
 			       "its boundary are not scanned; run 'git fetch --unshallow' to scan them");
