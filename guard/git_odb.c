@@ -6,11 +6,11 @@
  * follows, and last the pack and index checksums.
  *
  * Pack entry: a header of type (3 bits) and inflated size (4 bits, then 7
- * per byte while the top bit is set), then for an offset delta the distance
- * back to its base (7 bits per byte, each continuation adding one before
- * the shift) or for a reference delta the base's 20-byte id, then a zlib
- * stream. A delta holds the base size, the result size (7 bits per byte,
- * low first) and copy or insert instructions. */
+ * per byte while the top bit is set). An offset delta then gives the
+ * distance back to its base (7 bits per byte, each continuation adding one
+ * before the shift), a reference delta the base's 20-byte id. A zlib stream
+ * follows. A delta contains the base size, the result size (7 bits per
+ * byte, low first) and copy or insert instructions. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +42,10 @@
 #define WINDOW_SIZE (128 * 1024)
 
 #define CACHE_SLOTS 4096
+
+/* Deltas larger than this have their sizes checked before they are
+ * inflated whole. */
+#define DELTA_PEEK_FROM (64 * 1024)
 
 enum {
 	PACK_COMMIT = 1,
@@ -533,11 +537,11 @@ static int entry_parse(struct guard_odb_reader *r, size_t pack, uint64_t off, st
 }
 
 /* Inflates the zlib stream at off into out, which must come out exactly
- * size bytes long. Deflate adds at most 5 bytes per 16 KiB block and 6 of
- * framing, so a stream of size + 64 bytes fits the read window and is
- * inflated in one libdeflate call, which measured twice as fast as zlib
- * here. A larger stream, or one that call rejects, goes through zlib,
- * whose message then names the damage. */
+ * size bytes long. zlib's compressBound is under size + 64 for anything
+ * that fits the read window, so such a stream is usually inflated in one
+ * libdeflate call, which measured twice as fast as zlib here. A longer
+ * stream, or one that call rejects, goes through zlib, whose message then
+ * names the damage. */
 static int inflate_at(struct guard_odb_reader *r, size_t pack, uint64_t off, unsigned char *out,
 		      size_t size, struct guard_error *err)
 {
@@ -556,12 +560,12 @@ static int inflate_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uns
 			return 0;
 	}
 
+	if (size > UINT_MAX)
+		return corrupt(p, off, "object too large for one inflate call", err);
 	if (inflateReset(&r->z) != Z_OK)
 		return guard_error_set(err, GUARD_ERR_INTERNAL, "zlib could not reset its stream");
 	r->z.next_out = size ? out : &none;
 	r->z.avail_out = (uInt)size;
-	if (size > UINT_MAX)
-		return corrupt(p, off, "object too large for one inflate call", err);
 	for (;;) {
 		n = window_at(r, pack, cur, want, &d);
 		want = WINDOW_SIZE;
@@ -651,6 +655,48 @@ static int delta_apply(const struct guard_git_object *base, const unsigned char 
 	return q == qend ? 0 : -1;
 }
 
+/* Reads the base and result sizes from the first bytes of a delta. */
+static int delta_sizes(struct guard_odb_reader *r, size_t pack, const struct entry *e,
+		       uint64_t *base_size, uint64_t *result_size, struct guard_error *err)
+{
+	const struct pack *p = &r->odb->packs[pack];
+	unsigned char head[32];
+	const unsigned char *d, *q = head;
+	size_t n;
+	int zr;
+
+	if (inflateReset(&r->z) != Z_OK)
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "zlib could not reset its stream");
+	n = window_at(r, pack, e->data_off, WINDOW_MIN, &d);
+	if (n == 0)
+		return corrupt(p, e->data_off, "the compressed data is cut short", err);
+	r->z.next_in = (unsigned char *)d;
+	r->z.avail_in = (uInt)n;
+	r->z.next_out = head;
+	r->z.avail_out = sizeof(head);
+	zr = inflate(&r->z, Z_SYNC_FLUSH);
+	if ((zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR) ||
+	    varint(&q, head + (sizeof(head) - r->z.avail_out), base_size) < 0 ||
+	    varint(&q, head + (sizeof(head) - r->z.avail_out), result_size) < 0)
+		return corrupt(p, e->data_off, "bad delta header", err);
+	return 0;
+}
+
+/* Checks the sizes a delta announces against the caps and against its own
+ * size: each instruction makes at least one byte of the result and takes at
+ * most 8 bytes, so a longer delta is malformed. */
+static int delta_sizes_check(const struct pack *p, uint64_t off, const struct entry *e,
+			     uint64_t base_size, uint64_t result_size, struct guard_error *err)
+{
+	if (result_size > GUARD_ODB_OBJECT_MAX || base_size > GUARD_ODB_OBJECT_MAX)
+		return guard_error_set(err, GUARD_ERR_LIMIT, "a delta in pack file '%s' builds on or "
+				       "makes an object over the reader's cap of %llu bytes", p->path,
+				       GUARD_ODB_OBJECT_MAX);
+	if (e->size > 8 * result_size + 32)
+		return corrupt(p, off, "the delta is longer than its result could need", err);
+	return 0;
+}
+
 static int read_fallback(struct guard_odb_reader *r, const git_oid *id, uint64_t max_size,
 			 struct guard_git_object **out, uint64_t *size, struct guard_error *err)
 {
@@ -715,7 +761,7 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 	struct guard_git_object *obj = NULL, *base = NULL;
 	const unsigned char *ops, *end;
 	unsigned char *delta = NULL;
-	uint64_t key = cache_key(pack, off), base_size, result_size;
+	uint64_t key = cache_key(pack, off), base_size = 0, result_size = 0;
 	struct entry e;
 	int rc = -1;
 
@@ -750,9 +796,18 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 	}
 
 	/* A delta starts with the sizes of its base and its result, so an
-	 * oversized result is known before the base is read. */
-	if (e.size > 2 * GUARD_ODB_OBJECT_MAX)
-		return corrupt(p, off, "the delta is too large", err);
+	 * oversized result is known before the base is read. A large delta
+	 * is checked from its first bytes before all of it is inflated. */
+	if (e.size > DELTA_PEEK_FROM) {
+		if (delta_sizes(r, pack, &e, &base_size, &result_size, err) < 0)
+			return -1;
+		if (result_size > max_size) {
+			*size = result_size;
+			return 1;
+		}
+		if (delta_sizes_check(p, off, &e, base_size, result_size, err) < 0)
+			return -1;
+	}
 	delta = malloc(e.size ? (size_t)e.size : 1);
 	if (!delta)
 		return guard_error_oom(err);
@@ -769,12 +824,8 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 		rc = 1;
 		goto out;
 	}
-	if (result_size > GUARD_ODB_OBJECT_MAX || base_size > GUARD_ODB_OBJECT_MAX) {
-		guard_error_set(err, GUARD_ERR_LIMIT, "a delta in pack file '%s' builds on or makes an "
-				"object over the reader's cap of %llu bytes", p->path,
-				GUARD_ODB_OBJECT_MAX);
+	if (delta_sizes_check(p, off, &e, base_size, result_size, err) < 0)
 		goto out;
-	}
 	if (read_base(r, pack, &e, base_size, depth, &base, err) < 0)
 		goto out;
 	if (base->size != base_size) {

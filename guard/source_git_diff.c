@@ -9,6 +9,10 @@
 #include "source_git_impl.h"
 #include "util.h"
 
+/* Trees larger than this are not read. An entry takes about 40 bytes, so
+ * this allows well over a million entries in one folder. */
+#define TREE_MAX (64ull * 1024 * 1024)
+
 /* Trees deeper than this are rejected rather than recursed into. */
 #define TREE_DEPTH_MAX 256
 
@@ -40,7 +44,7 @@ int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id,
 		*out = guard_git_object_ref(cache->slots[key]);
 		return 0;
 	}
-	rc = guard_odb_read(cache->reader, id, GUARD_ODB_OBJECT_MAX, true, out, NULL, err);
+	rc = guard_odb_read(cache->reader, id, TREE_MAX, true, out, NULL, err);
 	if (rc == 0 && (*out)->type != GIT_OBJECT_TREE) {
 		git_oid_tostr(hex, sizeof(hex), id);
 		guard_error_set(err, GUARD_ERR_PARSE, "object '%s' should be a tree but is a %s", hex,
@@ -53,7 +57,7 @@ int guard_git_tree_get(struct guard_git_tree_cache *cache, const git_oid *id,
 		git_oid_tostr(hex, sizeof(hex), id);
 		if (rc > 0)
 			guard_error_set(err, GUARD_ERR_LIMIT, "tree '%s' is larger than %llu bytes", hex,
-					GUARD_ODB_OBJECT_MAX);
+					TREE_MAX);
 		return guard_error_prefix(err, "reading tree '%s'", hex);
 	}
 	guard_git_object_unref(cache->slots[key]);
@@ -276,7 +280,7 @@ static int entry_changed(struct diff_walk *dw, const struct raw_entry *a, const 
 }
 
 /* Moves *i and *j past the entries that are byte for byte the same at the
- * current positions of both trees: most of a tree is unchanged from one
+ * current positions of both trees. Most of a tree is unchanged from one
  * commit to the next, and this skips it without parsing each entry. */
 static void skip_equal_entries(const struct guard_git_object *a, size_t *i,
 			       const struct guard_git_object *b, size_t *j)
