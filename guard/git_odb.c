@@ -206,10 +206,21 @@ static char *objects_folder(git_repository *repo)
 
 int guard_odb_open(struct guard_odb **out, git_repository *repo, struct guard_error *err)
 {
+	char *objects = objects_folder(repo);
+	int rc;
+
+	if (!objects)
+		return guard_error_oom(err);
+	rc = guard_odb_open_folder(out, objects, err);
+	free(objects);
+	return rc;
+}
+
+int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct guard_error *err)
+{
 	struct guard_odb *odb = calloc(1, sizeof(*odb));
 	struct guard_buf path;
 	struct dirent *de;
-	char *objects = NULL;
 	size_t cap = 0, len;
 	DIR *dir = NULL;
 	void *grown;
@@ -218,12 +229,6 @@ int guard_odb_open(struct guard_odb **out, git_repository *repo, struct guard_er
 	guard_buf_init(&path, PATH_MAX);
 	if (!odb)
 		return guard_error_oom(err);
-	objects = objects_folder(repo);
-	if (!objects) {
-		guard_error_oom(err);
-		goto out;
-	}
-	guard_buf_truncate(&path, 0);
 	if (guard_buf_printf(&path, err, "%s/pack", objects) < 0)
 		goto out;
 	dir = opendir(path.data);
@@ -256,7 +261,6 @@ out:
 	if (dir)
 		closedir(dir);
 	guard_buf_release(&path);
-	free(objects);
 	guard_odb_free(odb);
 	return rc;
 }

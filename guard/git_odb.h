@@ -36,6 +36,9 @@ struct guard_odb_reader;
 /* Opens the pack files of repo's object folder (GIT_OBJECT_DIRECTORY when
  * set). A pack whose index this reader does not know is left to libgit2. */
 int guard_odb_open(struct guard_odb **out, git_repository *repo, struct guard_error *err);
+
+/* Opens the pack files of an object folder (the one that contains pack/). */
+int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct guard_error *err);
 void guard_odb_free(struct guard_odb *odb);
 
 /* The number of pack files the reader reads itself. */
