@@ -267,3 +267,28 @@ void guard_findings_sort(struct guard_findings *list)
 	if (list->count > 1)
 		qsort(list->items, list->count, sizeof(list->items[0]), compare_findings);
 }
+
+unsigned guard_utf16_column(const char *line, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t i, units = 0, follow = 0;
+
+	for (i = 0; i < len; i++) {
+		if (follow && (p[i] & 0xc0) == 0x80) {
+			follow--;
+			continue;
+		}
+		follow = 0;
+		if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			units += 2;
+			follow = 3;
+		} else {
+			units++;
+			if (p[i] >= 0xc2 && p[i] <= 0xdf)
+				follow = 1;
+			else if (p[i] >= 0xe0 && p[i] <= 0xef)
+				follow = 2;
+		}
+	}
+	return units >= UINT32_MAX ? UINT32_MAX : (unsigned)units + 1;
+}

@@ -24,6 +24,9 @@ struct guard_location {
 	unsigned line;		/* 1-based; 0 when the finding is not in a line (a file name) */
 	unsigned column;	/* 1-based byte column of the secret's first byte */
 	unsigned end_column;	/* 1-based byte column after the secret on its first line */
+	/* The same two columns counted in UTF-16 code units, as SARIF counts
+	 * them by default; 0 when the source did not set them. */
+	unsigned column_utf16, end_column_utf16;
 
 	/* git */
 	char *commit;		/* full hex id of the commit that introduced it */
@@ -80,6 +83,11 @@ int guard_finding_set_secret(struct guard_finding *f, const void *secret, size_t
  * secret hash>". Without a path the origin ("config.Env") is used instead.
  * Call it after guard_finding_set_secret and after the location is set. */
 int guard_finding_fingerprint(struct guard_finding *f, struct guard_error *err);
+
+/* Returns the 1-based UTF-16 column of the byte after the first len bytes
+ * of a UTF-8 line: one unit per character, two for a character outside the
+ * Basic Multilingual Plane, one per byte of invalid UTF-8. */
+unsigned guard_utf16_column(const char *line, size_t len);
 
 /* Deep-copies src into the list. */
 int guard_findings_add(struct guard_findings *list, const struct guard_finding *src,

@@ -218,10 +218,13 @@ static json_t *region_object(struct sarif_builder *b, const struct guard_locatio
 	/* A finding on a file name has no line; GitHub needs a start line,
 	 * so it points at the first one. */
 	set(b, region, "startLine", json_integer(loc->line > 0 ? loc->line : 1));
-	if (loc->line > 0 && loc->column > 0) {
-		/* NOTE: guard counts byte columns while SARIF's default column
-		 * kind is UTF-16 code units, so columns after non-ASCII text
-		 * on the same line are a little off. */
+	/* SARIF counts columns in UTF-16 code units unless the run sets
+	 * columnKind, so byte columns are the fallback when those are unknown. */
+	if (loc->line > 0 && loc->column_utf16 > 0) {
+		set(b, region, "startColumn", json_integer(loc->column_utf16));
+		if (loc->end_column_utf16 > loc->column_utf16)
+			set(b, region, "endColumn", json_integer(loc->end_column_utf16));
+	} else if (loc->line > 0 && loc->column > 0) {
 		set(b, region, "startColumn", json_integer(loc->column));
 		if (loc->end_column > loc->column)
 			set(b, region, "endColumn", json_integer(loc->end_column));

@@ -644,6 +644,9 @@ static int report_pending(struct scan_run *run, const char *text, size_t len,
 		f.loc.line = cursor.line;
 		f.loc.column = column_of(p->start - cursor.offset);
 		f.loc.end_column = column_of(first_line_end - cursor.offset);
+		f.loc.column_utf16 = guard_utf16_column(text + cursor.offset, p->start - cursor.offset);
+		f.loc.end_column_utf16 = guard_utf16_column(text + cursor.offset,
+							    first_line_end - cursor.offset);
 		memcpy(f.preview, p->preview, sizeof(f.preview));
 		f.secret_length = p->secret_length;
 		memcpy(f.secret_hash, p->secret_hash, sizeof(f.secret_hash));

@@ -454,13 +454,16 @@ static int walk_dir(struct context_walk *walk, int dirfd, const char *rel, unsig
 }
 
 /* Returns the 1-based byte column of offset within its line of data. */
+static size_t line_start_of(const char *data, size_t offset)
+{
+	while (offset > 0 && data[offset - 1] != '\n')
+		offset--;
+	return offset;
+}
+
 static unsigned column_of(const char *data, size_t offset)
 {
-	size_t start = offset;
-
-	while (start > 0 && data[start - 1] != '\n')
-		start--;
-	return (unsigned)(offset - start + 1);
+	return (unsigned)(offset - line_start_of(data, offset) + 1);
 }
 
 /* True when the instruction's lines, or a comment line just above it, carry
@@ -534,6 +537,7 @@ static int report_pair(struct context_walk *walk, const struct guard_dockerfile 
 		       const struct guard_dockerfile_pair *pair, const char *path,
 		       struct guard_error *err)
 {
+	size_t line_start;
 	bool env = strcmp(ins->keyword, "ENV") == 0 || strcmp(ins->trigger, "ENV") == 0;
 	const struct guard_file_rule *rule;
 	struct guard_finding f = { 0 };
@@ -567,6 +571,9 @@ static int report_pair(struct context_walk *walk, const struct guard_dockerfile 
 	f.loc.line = pair->line;
 	f.loc.column = column_of(df->data, pair->value_start);
 	f.loc.end_column = f.loc.column + (unsigned)(pair->value_end - pair->value_start);
+	line_start = line_start_of(df->data, pair->value_start);
+	f.loc.column_utf16 = guard_utf16_column(df->data + line_start, pair->value_start - line_start);
+	f.loc.end_column_utf16 = guard_utf16_column(df->data + line_start, pair->value_end - line_start);
 	if (guard_finding_set_secret(&f, pair->value, strlen(pair->value), err) < 0 ||
 	    guard_finding_fingerprint(&f, err) < 0)
 		return -1;
@@ -641,6 +648,7 @@ static int report_copy(struct context_walk *walk, const struct guard_dockerfile 
 		       const struct guard_dockerfile_word *word, const char *rel,
 		       const char *path, struct guard_error *err)
 {
+	size_t line_start;
 	const struct guard_file_rule *rule = guard_source_rule("dockerfile-copy-secret-file");
 	struct guard_finding f = { 0 };
 	char message[512];
@@ -662,6 +670,9 @@ static int report_copy(struct context_walk *walk, const struct guard_dockerfile 
 	f.loc.line = word->line;
 	f.loc.column = word->column;
 	f.loc.end_column = word->column + (unsigned)(word->end - word->start);
+	line_start = line_start_of(df->data, word->start);
+	f.loc.column_utf16 = guard_utf16_column(df->data + line_start, word->start - line_start);
+	f.loc.end_column_utf16 = guard_utf16_column(df->data + line_start, word->end - line_start);
 	/* The finding names a file, not a value: its hash keeps the
 	 * fingerprint stable, and the preview stays empty. */
 	if (guard_sha256_hex(rel, strlen(rel), f.secret_hash, err) < 0 ||

@@ -548,6 +548,8 @@ static int emit_finding(const struct guard_finding *finding, void *ctx, struct g
 	copy.loc.line = finding->loc.line;
 	copy.loc.column = finding->loc.column;
 	copy.loc.end_column = finding->loc.end_column;
+	copy.loc.column_utf16 = finding->loc.column_utf16;
+	copy.loc.end_column_utf16 = finding->loc.end_column_utf16;
 	if (intro->commit != WALK_NONE) {
 		if (commit_info_load(ec->git, &ec->info, intro->commit, err) < 0)
 			return -1;

@@ -69,4 +69,17 @@ is "$(jq -r "$run.results[] | select(.ruleId == \"github-pat\") | .locations[0].
 is "$(jq -r "$run.results[] | select(.ruleId == \"private-key-file\") | .locations[0].physicalLocation.region.startLine" "$TMP/raw.sarif")" \
     1 "file-name finding points at line 1"
 
+# Columns after non-ASCII text: SARIF counts UTF-16 code units, JSON bytes.
+# "naïve 🙂 key = " is 18 bytes, 14 characters and 15 UTF-16 units (the
+# emoji takes two).
+mkdir -p "$TMP/utf8"
+key=AKIA$(LC_ALL=C tr -dc 'A-Z2-7' < /dev/urandom | head -c 16)
+printf 'naïve 🙂 key = %s\n' "$key" > "$TMP/utf8/notes.txt"
+"$GUARD" scan context --format sarif "$TMP/utf8" > "$TMP/utf8.sarif" 2>/dev/null
+"$GUARD" scan context --format json "$TMP/utf8" > "$TMP/utf8.json" 2>/dev/null
+is "$(jq -r '.runs[0].results[] | select(.ruleId == "aws-access-key-id") | .locations[0].physicalLocation.region | "\(.startColumn) \(.endColumn)"' "$TMP/utf8.sarif")" \
+    "16 36" "non-ASCII line: SARIF columns in UTF-16 units"
+is "$(jq -r '.findings[] | select(.rule == "aws-access-key-id") | "\(.column) \(.end_column)"' "$TMP/utf8.json")" \
+    "19 39" "non-ASCII line: JSON columns in bytes"
+
 done_testing

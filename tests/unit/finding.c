@@ -200,6 +200,28 @@ static void test_utf8(void)
 	TAP_IS_INT(guard_report_utf8_decode((const unsigned char *)"\xf0\x9f\x94\x91", 4, &cp), 4, "four-byte sequence");
 }
 
+static void test_utf16_columns(void)
+{
+	static const struct {
+		const char *line;
+		unsigned want;
+		const char *name;
+	} cases[] = {
+		{ "", 1, "empty prefix" },
+		{ "abc", 4, "ASCII" },
+		{ "na\xc3\xafve", 6, "two-byte character" },
+		{ "\xe2\x82\xac", 2, "three-byte character" },
+		{ "\xf0\x9f\x99\x82", 3, "character outside the BMP" },
+		{ "\x80\x80", 3, "stray continuation bytes" },
+		{ "\xc3", 2, "cut two-byte character" },
+		{ "\xff a", 4, "invalid lead byte" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		TAP_IS_INT(guard_utf16_column(cases[i].line, strlen(cases[i].line)), cases[i].want,
+			   "utf16 column: %s", cases[i].name);
+}
+
 int main(void)
 {
 	test_previews();
@@ -209,5 +231,6 @@ int main(void)
 	test_steps();
 	test_step_origin();
 	test_utf8();
+	test_utf16_columns();
 	return tap_done();
 }
