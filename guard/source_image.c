@@ -140,20 +140,24 @@ static int walk_transport(struct image_walk *w, enum transport transport, const 
 	return rc;
 }
 
-/* Fails when a requested --platform matched nothing, and lists the platforms
- * the image has. A registry image without it fails as a registry lookup
- * (exit 4), and a local one as input without the requested content (exit 3). */
+/* Checks that each requested --platform matched, and lists the platforms
+ * the image has when one did not. A registry image without it fails as a
+ * registry lookup (exit 4), and a local one as input without the requested
+ * content (exit 3). When other platforms were scanned, each missing one is
+ * a problem of the result instead, so that the report still shows what was
+ * found. */
 static int check_platforms(struct image_walk *w, bool registry, struct guard_error *err)
 {
 	enum guard_error_code code = registry ? GUARD_ERR_NOTFOUND : GUARD_ERR_PARSE;
 	struct guard_buf found = GUARD_BUF_INIT(4096);
-	const char *missing = NULL;
+	struct guard_error problem = GUARD_ERROR_INIT;
+	bool missing = false;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	for (i = 0; i < w->opts->platform_count && !missing; i++)
+	for (i = 0; i < w->opts->platform_count; i++)
 		if (!(w->platform_seen & (1ULL << (i < 63 ? i : 63))))
-			missing = w->opts->platforms[i];
+			missing = true;
 	if (w->images > 0 && !missing)
 		return 0;
 	for (i = 0; i < w->platforms.count; i++)
@@ -161,14 +165,27 @@ static int check_platforms(struct image_walk *w, bool registry, struct guard_err
 			guard_buf_release(&found);
 			return -1;
 		}
-	if (missing)
-		rc = guard_error_set(err, code,
-				     "no platform '%s' in image '%s': it has %s (choose one of them with --platform)",
-				     missing, w->name, found.len ? found.data : "no platform in its config");
-	else
+	if (!missing) {
 		rc = guard_error_set(err, code,
 				     "no image of '%s' matches the requested platforms: it has %s",
 				     w->name, found.len ? found.data : "no platform in its config");
+		guard_buf_release(&found);
+		return rc;
+	}
+	for (i = 0; rc == 0 && i < w->opts->platform_count; i++) {
+		if (w->platform_seen & (1ULL << (i < 63 ? i : 63)))
+			continue;
+		guard_error_set(&problem, code,
+				"no platform '%s' in image '%s': it has %s (choose one of them with --platform)",
+				w->opts->platforms[i], w->name,
+				found.len ? found.data : "no platform in its config");
+		if (w->images == 0 || !w->visitor->problem) {
+			guard_error_copy(err, &problem);
+			rc = -1;
+		} else if (w->visitor->problem(w->visitor->ctx, &problem, err) < 0) {
+			rc = -1;
+		}
+	}
 	guard_buf_release(&found);
 	return rc;
 }

@@ -190,6 +190,14 @@ out=$("$GUARD" scan image --platform linux/s390x "oci:$O:multi" 2>&1 >/dev/null)
 is "$rc" 3 "platform missing from a local index exits 3"
 like "$out" "no platform 'linux/s390x' in image 'oci:.*:multi': it has linux/amd64, linux/arm64/v8" \
 	"missing platform lists the platforms of the index"
+"$GUARD" scan image --format json --platform linux/arm64 --platform linux/s390x "oci:$O:multi" \
+	>partial.json 2>partial.err; rc=$?
+is "$rc" 3 "one of two platforms missing exits 3"
+is "$(jq '[.findings[] | .image.platform // empty] | unique | join(",")' partial.json)" '"linux/arm64/v8"' \
+	"one of two platforms missing: the report shows the other"
+is "$(jq '.summary.problems' partial.json)" 1 "one of two platforms missing: one problem"
+like "$(jq -r '.problems[0].message' partial.json)" "no platform 'linux/s390x' in image" \
+	"one of two platforms missing: the problem names it"
 
 # Corrupt blobs are problems that name the blob, never a clean walk.
 cp -r "$O" bad

@@ -87,6 +87,10 @@ is "$(jq '.summary.problems' multi.json)" 0 "index from the registry has no prob
 out=$("$GUARD" scan image -v --insecure-registry "$TB_PLAIN" --platform linux/s390x "$TB_PLAIN/test/multi:1" 2>&1 >/dev/null); rc=$?
 is "$rc" 4 "platform missing from the index exits 4"
 like "$out" "no platform 'linux/s390x' in image '.*': it has linux/" "registry platform error lists the platforms"
+"$GUARD" scan image --format json --insecure-registry "$TB_PLAIN" --platform linux/amd64 \
+	--platform linux/s390x "$TB_PLAIN/test/multi:1" >partial.json 2>/dev/null; rc=$?
+is "$rc" 4 "one of two platforms missing from the registry exits 4"
+is "$(jq '.summary.problems' partial.json)" 1 "one of two platforms missing: the report has one problem"
 
 # Corrupt a layer in the plain registry's storage: the digest check fails.
 MAN=$(image_blob "$O" "$(image_manifest_digest "$O" 1)")
