@@ -49,10 +49,10 @@ struct scan_job {
 	pthread_mutex_t lock;		/* the queue, result problems, failure */
 	pthread_cond_t more;
 	struct scan_task **chunks;
-	size_t count;			/* tasks queued */
+	size_t count;			/* tasks queued (atomic writes) */
 	size_t next;			/* tasks claimed */
 	size_t finished;		/* atomic */
-	bool closed;			/* no more tasks will come */
+	bool closed;			/* no more tasks will come (atomic writes) */
 	bool failed;			/* atomic */
 	struct guard_error failure;
 
@@ -278,7 +278,7 @@ static int pool_push(struct scan_job *job, uint32_t blob, struct guard_error *er
 	task->blob = blob;
 	git->blobs[blob].listed = true;
 	pthread_mutex_lock(&job->lock);
-	job->count = i + 1;
+	__atomic_store_n(&job->count, i + 1, __ATOMIC_RELAXED);	/* also read for progress */
 	pthread_cond_signal(&job->more);
 	pthread_mutex_unlock(&job->lock);
 	return 0;
@@ -302,7 +302,7 @@ static int pool_finish(struct scan_job *job, bool ok, struct guard_error *err)
 	int rc = -1;
 
 	pthread_mutex_lock(&job->lock);
-	job->closed = true;
+	__atomic_store_n(&job->closed, true, __ATOMIC_RELAXED);
 	if (!ok)
 		__atomic_store_n(&job->failed, true, __ATOMIC_RELAXED);
 	pthread_cond_broadcast(&job->more);
