@@ -44,7 +44,7 @@ DEB_BUILD := build-essential pkg-config clang libclang-rt-14-dev \
              libarchive-dev libvectorscan-dev libpcre2-dev libyaml-dev zlib1g-dev \
              libdeflate-dev
 DEB_TEST  := perl git jq curl openssl python3 docker-registry apache2-utils \
-             skopeo umoci busybox-static buildah ripgrep hyperfine zstd
+             skopeo umoci busybox-static buildah ripgrep hyperfine zstd pre-commit
 DEB_ALL   := $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all deps check test check-asan unit clean install demo bench lint-banned
