@@ -942,10 +942,11 @@ out:
 	return rc;
 }
 
+/* True for files and symbolic links. Any regular-file mode counts: git
+ * before 1.0 wrote modes such as 100664, and git reads them as files. */
 static bool mode_is_blob(uint16_t mode)
 {
-	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE ||
-	       mode == GIT_FILEMODE_LINK;
+	return (mode & 0170000) == 0100000 || (mode & 0170000) == 0120000;
 }
 
 static int push_ancestor(struct guard_git *git, const git_oid *oid, uint32_t path,

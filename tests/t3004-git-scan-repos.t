@@ -50,4 +50,15 @@ is "$(cat "$TMP/scan.rc")" 0 "shallow clone: scan succeeds"
 like "$(cat "$TMP/scan.err")" "warning: history is incomplete" "shallow clone: warning"
 like "$(cat "$TMP/scan.err")" "history is incomplete \(shallow clone\)" "shallow clone: summary line"
 
+# A file mode that git before 1.0 wrote (100664), made with plumbing
+# because today's git writes only 100644 and 100755.
+git init -q "$TMP/legacy" && cd "$TMP/legacy" || exit 1
+blob=$(printf 'token = %s\n' "$(fake_github_token)" | git hash-object -w --stdin)
+tree=$(python3 -c 'import sys; sys.stdout.buffer.write(b"100664 a.txt\0" + bytes.fromhex(sys.argv[1]))' "$blob" |
+	git hash-object -w --literally -t tree --stdin)
+head=$(echo "legacy mode" | GIT_COMMITTER_DATE="@1700000000 +0000" GIT_AUTHOR_DATE="@1700000000 +0000" \
+	git commit-tree "$tree")
+git update-ref refs/heads/main "$head"
+is "$(found)" "legacy mode a.txt 1" "file mode 100664: the file is scanned"
+
 done_testing
