@@ -10,7 +10,7 @@
  * Build and run (clang with libFuzzer, from the repository root):
  *   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -Iguard fuzz/git_pack.c guard/git_odb.c guard/error.c guard/buf.c \
- *     $(pkg-config --cflags --libs libgit2 zlib libdeflate) -o build/fuzz-git-pack
+ *     $(pkg-config --cflags --libs libgit2 zlib libdeflate libcrypto) -o build/fuzz-git-pack
  *   mkdir -p build/fuzz-pack-corpus
  *   build/fuzz-git-pack -max_len=65536 build/fuzz-pack-corpus
  */
@@ -129,8 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_index(count, offsets, size);
 
 	if (guard_odb_open_folder(&odb, folder, &err) < 0 ||
-	    guard_odb_reader_new(&cached, odb, NULL, 1u << 20, &err) < 0 ||
-	    guard_odb_reader_new(&uncached, odb, NULL, 0, &err) < 0)
+	    guard_odb_reader_new(&cached, odb, NULL, NULL, 1u << 20, &err) < 0 ||
+	    guard_odb_reader_new(&uncached, odb, NULL, NULL, 0, &err) < 0)
 		abort();
 	for (i = 0; i < count; i++) {
 		memset(id.id, (int)i, sizeof(id.id));

@@ -21,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <libdeflate.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -47,6 +48,15 @@
  * inflated whole. */
 #define DELTA_PEEK_FROM (64 * 1024)
 
+/* A delta whose result is over the caller's cap is inflated and its
+ * instructions checked against that size, up to this delta size, so that
+ * a damaged size field is called damage rather than a large blob. */
+#define DELTA_CHECK_MAX (16 * 1024 * 1024)
+
+/* zlib's largest compression ratio: an entry cannot inflate to more than
+ * this many bytes per byte of the pack left after it. */
+#define DEFLATE_RATIO_MAX 1032
+
 enum {
 	PACK_COMMIT = 1,
 	PACK_TREE = 2,
@@ -70,19 +80,26 @@ struct pack {
 struct guard_odb {
 	struct pack *packs;
 	size_t count;
+	char *unusable;		/* why the first damaged pack was left out, or NULL */
 };
 
 struct cache_slot {
 	uint64_t key;
+	uint64_t end;		/* where the object's packed entry ends */
 	struct guard_git_object *obj;
 };
 
 struct guard_odb_reader {
 	struct guard_odb *odb;
-	git_odb *fallback;
+	guard_odb_fallback_fn open_fallback;
+	void *fallback_ctx;
+	git_odb *fallback;	/* once opened; owned by fallback_ctx */
+	bool fallback_failed;
 	z_stream z;
 	bool z_ready;
 	struct libdeflate_decompressor *deflate;
+	EVP_MD *sha1;
+	EVP_MD_CTX *md;
 	size_t last_pack;	/* where the previous look-up hit */
 
 	unsigned char *window;
@@ -92,6 +109,7 @@ struct guard_odb_reader {
 
 	struct cache_slot *slots;
 	size_t cache_bytes, cache_max, hand;
+	uint64_t base_limit;	/* cap on delta bases in the current read */
 };
 
 /* One parsed entry header. */
@@ -122,11 +140,13 @@ static void pack_close(struct pack *p)
 	free(p->path);
 }
 
-/* Maps and checks one index. Returns 1 when the pack is usable, 0 when it
- * should be left to libgit2 (another index version, no pack file), -1 on
- * a system error. */
-static int pack_load(struct pack *p, const char *idx_path, struct guard_error *err)
+/* Maps and checks one index and its pack's header. Returns 1 when the pack
+ * is usable, 0 when it is left to libgit2 (*why then names the damage, or
+ * is NULL for an index of another version), -1 on a system error. */
+static int pack_load(struct pack *p, const char *idx_path, const char **why,
+		     struct guard_error *err)
 {
+	unsigned char head[12];
 	struct stat st;
 	size_t len = strlen(idx_path), need;
 	uint32_t i, prev = 0, n;
@@ -134,9 +154,11 @@ static int pack_load(struct pack *p, const char *idx_path, struct guard_error *e
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
+	*why = "it cannot be opened";
 	fd = open(idx_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
+	*why = "it is shorter than its header";
 	if (fstat(fd, &st) < 0 || st.st_size < IDX_HEADER + IDX_FANOUT + 2 * ID_SIZE) {
 		close(fd);
 		return 0;
@@ -148,8 +170,11 @@ static int pack_load(struct pack *p, const char *idx_path, struct guard_error *e
 		p->idx = NULL;
 		return 0;
 	}
+	/* Version 1 has no header and starts with the fanout table. */
+	*why = memcmp(p->idx, "\377tOc", 4) == 0 ? "its version is not 2" : NULL;
 	if (memcmp(p->idx, "\377tOc", 4) != 0 || be32(p->idx + 4) != 2)
 		goto unusable;
+	*why = "its fanout table is not in order";
 	p->fanout = p->idx + IDX_HEADER;
 	for (i = 0; i < 256; i++) {
 		n = be32(p->fanout + 4 * i);
@@ -158,6 +183,7 @@ static int pack_load(struct pack *p, const char *idx_path, struct guard_error *e
 		prev = n;
 	}
 	p->count = prev;
+	*why = "its size does not match its object count";
 	need = IDX_HEADER + IDX_FANOUT + (size_t)p->count * (ID_SIZE + 4 + 4) + 2 * ID_SIZE;
 	if (need > p->idx_size || (p->idx_size - need) % 8 != 0)
 		goto unusable;
@@ -173,10 +199,17 @@ static int pack_load(struct pack *p, const char *idx_path, struct guard_error *e
 	}
 	memcpy(p->path, idx_path, len - 4);
 	memcpy(p->path + len - 4, ".pack", 6);
+	*why = "its pack file is missing";
 	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
-	if (p->fd < 0 || fstat(p->fd, &st) < 0 || st.st_size < 12 + ID_SIZE)
+	if (p->fd < 0 || fstat(p->fd, &st) < 0)
+		goto unusable;
+	*why = "its pack file has a damaged header or another object count";
+	if (st.st_size < 12 + ID_SIZE || pread(p->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
+	    memcmp(head, "PACK", 4) != 0 || (be32(head + 4) != 2 && be32(head + 4) != 3) ||
+	    be32(head + 8) != p->count)
 		goto unusable;
 	p->size = (uint64_t)st.st_size;
+	*why = NULL;
 	return 1;
 unusable:
 	pack_close(p);
@@ -222,6 +255,7 @@ int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct gu
 	struct guard_buf path;
 	struct dirent *de;
 	size_t cap = 0, len;
+	const char *why;
 	DIR *dir = NULL;
 	void *grown;
 	int rc = -1, ok;
@@ -248,11 +282,15 @@ int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct gu
 		guard_buf_truncate(&path, 0);
 		if (guard_buf_printf(&path, err, "%s/pack/%s", objects, de->d_name) < 0)
 			goto out;
-		ok = pack_load(&odb->packs[odb->count], path.data, err);
+		ok = pack_load(&odb->packs[odb->count], path.data, &why, err);
 		if (ok < 0)
 			goto out;
 		if (ok)
 			odb->count++;
+		else if (why && !odb->unusable &&
+			 asprintf(&odb->unusable, "the pack index '%s' was left out because %s",
+				  path.data, why) < 0)
+			odb->unusable = NULL;
 	}
 	*out = odb;
 	odb = NULL;
@@ -274,6 +312,7 @@ void guard_odb_free(struct guard_odb *odb)
 	for (i = 0; i < odb->count; i++)
 		pack_close(&odb->packs[i]);
 	free(odb->packs);
+	free(odb->unusable);
 	free(odb);
 }
 
@@ -282,8 +321,9 @@ size_t guard_odb_pack_count(const struct guard_odb *odb)
 	return odb->count;
 }
 
-/* Finds id in pack p. Returns true with *off set when present. */
-static bool pack_find(const struct pack *p, const git_oid *id, uint64_t *off)
+/* Finds id in pack p. Returns true with *off and *pos (its place in the
+ * index) set when present. */
+static bool pack_find(const struct pack *p, const git_oid *id, uint64_t *off, uint32_t *pos)
 {
 	uint32_t lo = id->id[0] ? be32(p->fanout + 4 * (id->id[0] - 1)) : 0;
 	uint32_t hi = be32(p->fanout + 4 * id->id[0]), mid, o;
@@ -295,6 +335,7 @@ static bool pack_find(const struct pack *p, const git_oid *id, uint64_t *off)
 		mid = lo + (hi - lo) / 2;
 		c = memcmp(p->ids + (size_t)mid * ID_SIZE, id->id, ID_SIZE);
 		if (c == 0) {
+			*pos = mid;
 			o = be32(p->offsets + (size_t)mid * 4);
 			if (!(o & 0x80000000u)) {
 				*off = o;
@@ -314,18 +355,19 @@ static bool pack_find(const struct pack *p, const git_oid *id, uint64_t *off)
 	return false;
 }
 
-static bool odb_find(struct guard_odb_reader *r, const git_oid *id, size_t *pack, uint64_t *off)
+static bool odb_find(struct guard_odb_reader *r, const git_oid *id, size_t *pack, uint64_t *off,
+		     uint32_t *pos)
 {
 	size_t i, n = r->odb->count;
 
 	if (n == 0)
 		return false;
-	if (r->last_pack < n && pack_find(&r->odb->packs[r->last_pack], id, off)) {
+	if (r->last_pack < n && pack_find(&r->odb->packs[r->last_pack], id, off, pos)) {
 		*pack = r->last_pack;
 		return true;
 	}
 	for (i = 0; i < n; i++) {
-		if (i != r->last_pack && pack_find(&r->odb->packs[i], id, off)) {
+		if (i != r->last_pack && pack_find(&r->odb->packs[i], id, off, pos)) {
 			*pack = r->last_pack = i;
 			return true;
 		}
@@ -333,15 +375,17 @@ static bool odb_find(struct guard_odb_reader *r, const git_oid *id, size_t *pack
 	return false;
 }
 
-int guard_odb_reader_new(struct guard_odb_reader **out, struct guard_odb *odb, git_odb *fallback,
-			 size_t cache_bytes, struct guard_error *err)
+int guard_odb_reader_new(struct guard_odb_reader **out, struct guard_odb *odb,
+			 guard_odb_fallback_fn open_fallback, void *fallback_ctx, size_t cache_bytes,
+			 struct guard_error *err)
 {
 	struct guard_odb_reader *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return guard_error_oom(err);
 	r->odb = odb;
-	r->fallback = fallback;
+	r->open_fallback = open_fallback;
+	r->fallback_ctx = fallback_ctx;
 	r->cache_max = cache_bytes;
 	r->window = malloc(WINDOW_SIZE);
 	r->slots = calloc(CACHE_SLOTS, sizeof(*r->slots));
@@ -358,6 +402,12 @@ int guard_odb_reader_new(struct guard_odb_reader **out, struct guard_odb *odb, g
 	if (!r->deflate) {
 		guard_odb_reader_free(r);
 		return guard_error_oom(err);
+	}
+	r->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+	r->md = EVP_MD_CTX_new();
+	if (!r->sha1 || !r->md) {
+		guard_odb_reader_free(r);
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "OpenSSL has no SHA-1 digest");
 	}
 	*out = r;
 	return 0;
@@ -384,6 +434,8 @@ void guard_odb_reader_free(struct guard_odb_reader *r)
 		inflateEnd(&r->z);
 	if (r->deflate)
 		libdeflate_free_decompressor(r->deflate);
+	EVP_MD_CTX_free(r->md);
+	EVP_MD_free(r->sha1);
 	free(r);
 }
 
@@ -396,6 +448,7 @@ static struct guard_git_object *object_new(git_object_t type, size_t size, struc
 		return NULL;
 	}
 	obj->refs = 1;
+	obj->verified = false;
 	obj->type = type;
 	obj->size = size;
 	obj->data[size] = '\0';
@@ -414,12 +467,14 @@ static struct cache_slot *cache_slot(struct guard_odb_reader *r, uint64_t key)
 	return &r->slots[(key * 0x9e3779b97f4a7c15ull) >> (64 - 12)];
 }
 
-static struct guard_git_object *cache_get(struct guard_odb_reader *r, uint64_t key)
+static struct guard_git_object *cache_get(struct guard_odb_reader *r, uint64_t key, uint64_t *end)
 {
 	struct cache_slot *s = cache_slot(r, key);
 
-	if (s->obj && s->key == key)
+	if (s->obj && s->key == key) {
+		*end = s->end;
 		return guard_git_object_ref(s->obj);
+	}
 	return NULL;
 }
 
@@ -432,7 +487,8 @@ static void cache_drop(struct guard_odb_reader *r, struct cache_slot *s)
 	s->obj = NULL;
 }
 
-static void cache_put(struct guard_odb_reader *r, uint64_t key, struct guard_git_object *obj)
+static void cache_put(struct guard_odb_reader *r, uint64_t key, uint64_t end,
+		      struct guard_git_object *obj)
 {
 	struct cache_slot *s = cache_slot(r, key);
 
@@ -440,6 +496,7 @@ static void cache_put(struct guard_odb_reader *r, uint64_t key, struct guard_git
 		return;
 	cache_drop(r, s);
 	s->key = key;
+	s->end = end;
 	s->obj = guard_git_object_ref(obj);
 	r->cache_bytes += obj->size;
 	while (r->cache_bytes > r->cache_max) {
@@ -537,6 +594,10 @@ static int entry_parse(struct guard_odb_reader *r, size_t pack, uint64_t off, st
 		return corrupt(p, off, "unknown entry type", err);
 	}
 	e->data_off = off + i;
+	if (e->data_off >= p->size ||
+	    e->size / DEFLATE_RATIO_MAX > p->size - e->data_off)
+		return corrupt(p, off, "the entry announces more data than the rest of the pack "
+			       "can inflate to", err);
 	return 0;
 }
 
@@ -547,30 +608,34 @@ static int entry_parse(struct guard_odb_reader *r, size_t pack, uint64_t off, st
  * stream, or one that call rejects, goes through zlib, whose message then
  * names the damage. */
 static int inflate_at(struct guard_odb_reader *r, size_t pack, uint64_t off, unsigned char *out,
-		      size_t size, struct guard_error *err)
+		      size_t size, uint64_t *end, struct guard_error *err)
 {
 	const struct pack *p = &r->odb->packs[pack];
 	const unsigned char *d;
 	unsigned char none;
 	uint64_t cur = off;
-	size_t n, want = size + 64, in_used, out_len;
+	size_t n, want = size + 64, in_used, out_len, done;
 	int zr;
 
 	if (want <= WINDOW_SIZE) {
 		n = window_at(r, pack, off, want, &d);
 		if (n && libdeflate_zlib_decompress_ex(r->deflate, d, n, out, size, &in_used,
 						       &out_len) == LIBDEFLATE_SUCCESS &&
-		    out_len == size)
+		    out_len == size) {
+			*end = off + in_used;
 			return 0;
+		}
 	}
 
-	if (size > UINT_MAX)
-		return corrupt(p, off, "object too large for one inflate call", err);
 	if (inflateReset(&r->z) != Z_OK)
 		return guard_error_set(err, GUARD_ERR_INTERNAL, "zlib could not reset its stream");
 	r->z.next_out = size ? out : &none;
-	r->z.avail_out = (uInt)size;
+	r->z.avail_out = 0;
 	for (;;) {
+		/* avail_out is 32 bits wide, so larger objects go in parts. */
+		done = size ? (size_t)(r->z.next_out - out) : 0;
+		if (r->z.avail_out == 0 && done < size)
+			r->z.avail_out = (uInt)(size - done < UINT_MAX ? size - done : UINT_MAX);
 		n = window_at(r, pack, cur, want, &d);
 		want = WINDOW_SIZE;
 		if (n == 0)
@@ -581,7 +646,8 @@ static int inflate_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uns
 		cur += n - r->z.avail_in;
 		if (zr == Z_STREAM_END)
 			break;
-		if (zr == Z_BUF_ERROR && r->z.avail_out == 0 && r->z.avail_in > 0)
+		if (zr == Z_BUF_ERROR && r->z.avail_out == 0 && r->z.avail_in > 0 &&
+		    (size_t)(r->z.next_out - (size ? out : &none)) >= size)
 			return corrupt(p, off, "the data is longer than its header says", err);
 		if (zr != Z_OK && zr != Z_BUF_ERROR)
 			return corrupt(p, off, r->z.msg ? r->z.msg : "bad compressed data", err);
@@ -590,6 +656,7 @@ static int inflate_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uns
 	}
 	if (r->z.total_out != size)
 		return corrupt(p, off, "the data is shorter than its header says", err);
+	*end = cur;
 	return 0;
 }
 
@@ -608,6 +675,46 @@ static int varint(const unsigned char **p, const unsigned char *end, uint64_t *o
 	} while (c & 0x80);
 	*out = v;
 	return 0;
+}
+
+/* Returns how many bytes the instructions at ops would make on a base of
+ * base_size bytes, or UINT64_MAX when they are malformed. */
+static uint64_t delta_length(const unsigned char *ops, const unsigned char *end, uint64_t base_size)
+{
+	uint64_t total = 0, cp_off, cp_size;
+	unsigned char op;
+	int bit;
+
+	while (ops < end) {
+		op = *ops++;
+		if (op & 0x80) {
+			cp_off = 0;
+			cp_size = 0;
+			for (bit = 0; bit < 7; bit++) {
+				if (!(op & (1u << bit)))
+					continue;
+				if (ops >= end)
+					return UINT64_MAX;
+				if (bit < 4)
+					cp_off |= (uint64_t)*ops++ << (8 * bit);
+				else
+					cp_size |= (uint64_t)*ops++ << (8 * (bit - 4));
+			}
+			if (cp_size == 0)
+				cp_size = 0x10000;
+			if (cp_off > base_size || cp_size > base_size - cp_off)
+				return UINT64_MAX;
+			total += cp_size;
+		} else if (op) {
+			if (op > end - ops)
+				return UINT64_MAX;
+			ops += op;
+			total += op;
+		} else {
+			return UINT64_MAX;
+		}
+	}
+	return total;
 }
 
 /* Builds the result of delta (after its two size fields, at ops) on
@@ -689,13 +796,15 @@ static int delta_sizes(struct guard_odb_reader *r, size_t pack, const struct ent
 /* Checks the sizes a delta announces against the caps and against its own
  * size: each instruction makes at least one byte of the result and takes at
  * most 8 bytes, so a longer delta is malformed. */
-static int delta_sizes_check(const struct pack *p, uint64_t off, const struct entry *e,
-			     uint64_t base_size, uint64_t result_size, struct guard_error *err)
+static int delta_sizes_check(const struct guard_odb_reader *r, const struct pack *p, uint64_t off,
+			     const struct entry *e, uint64_t base_size, uint64_t result_size,
+			     struct guard_error *err)
 {
-	if (result_size > GUARD_ODB_OBJECT_MAX || base_size > GUARD_ODB_OBJECT_MAX)
-		return guard_error_set(err, GUARD_ERR_LIMIT, "a delta in pack file '%s' builds on or "
-				       "makes an object over the reader's cap of %llu bytes", p->path,
-				       GUARD_ODB_OBJECT_MAX);
+	if (base_size > r->base_limit)
+		return guard_error_set(err, GUARD_ERR_LIMIT, "a delta in pack file '%s' builds on an "
+				       "object of %llu bytes, over the cap of %llu bytes for delta "
+				       "bases", p->path, (unsigned long long)base_size,
+				       (unsigned long long)r->base_limit);
 	if (e->size > 8 * result_size + 32)
 		return corrupt(p, off, "the delta is longer than its result could need", err);
 	return 0;
@@ -708,12 +817,23 @@ static int read_fallback(struct guard_odb_reader *r, const git_oid *id, uint64_t
 	git_odb_object *o = NULL;
 	git_object_t type;
 	size_t len;
+	int rc;
 
 	git_oid_tostr(hex, sizeof(hex), id);
-	if (!r->fallback || git_odb_read_header(&len, &type, r->fallback, id) < 0)
-		return guard_error_set(err, GUARD_ERR_IO, "object %s is not in the repository%s%s",
-				       hex, git_error_last() ? ": " : "",
-				       git_error_last() ? git_error_last()->message : "");
+	if (!r->fallback && r->open_fallback && !r->fallback_failed) {
+		if (r->open_fallback(r->fallback_ctx, &r->fallback, err) < 0) {
+			r->fallback_failed = true;
+			return -1;
+		}
+	}
+	rc = r->fallback ? git_odb_read_header(&len, &type, r->fallback, id) : GIT_ENOTFOUND;
+	if (rc == GIT_ENOTFOUND)
+		return guard_error_set(err, GUARD_ERR_IO, "object %s is not in the repository%s%s", hex,
+				       r->odb->unusable ? "; " : "",
+				       r->odb->unusable ? r->odb->unusable : "");
+	if (rc < 0)
+		return guard_error_set(err, GUARD_ERR_IO, "reading object %s: %s", hex,
+				       git_error_last() ? git_error_last()->message : "failed");
 	if (len > max_size) {
 		*size = len;
 		return 1;
@@ -731,7 +851,7 @@ static int read_fallback(struct guard_odb_reader *r, const git_oid *id, uint64_t
 
 static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64_t max_size,
 		   bool keep, unsigned depth, struct guard_git_object **out, uint64_t *size,
-		   struct guard_error *err);
+		   uint64_t *entry_end, struct guard_error *err);
 
 /* Reads the base of a delta, which must be exactly base_size bytes. */
 static int read_base(struct guard_odb_reader *r, size_t pack, const struct entry *e,
@@ -740,10 +860,11 @@ static int read_base(struct guard_odb_reader *r, size_t pack, const struct entry
 {
 	const struct pack *p = &r->odb->packs[pack];
 	size_t base_pack = pack;
-	uint64_t base_off = e->base_off, ignored;
+	uint64_t base_off = e->base_off, ignored, end;
+	uint32_t pos;
 	int rc;
 
-	if (e->type == PACK_REF_DELTA && !odb_find(r, &e->base_id, &base_pack, &base_off)) {
+	if (e->type == PACK_REF_DELTA && !odb_find(r, &e->base_id, &base_pack, &base_off, &pos)) {
 		rc = read_fallback(r, &e->base_id, base_size, out, &ignored, err);
 		if (rc == 1)
 			return corrupt(p, e->data_off, "the delta base has another size", err);
@@ -751,15 +872,17 @@ static int read_base(struct guard_odb_reader *r, size_t pack, const struct entry
 	}
 	if (depth >= CHAIN_MAX)
 		return corrupt(p, e->data_off, "the delta chain is too long", err);
-	rc = read_at(r, base_pack, base_off, base_size, true, depth + 1, out, &ignored, err);
+	rc = read_at(r, base_pack, base_off, base_size, true, depth + 1, out, &ignored, &end, err);
 	if (rc == 1)
 		return corrupt(p, e->data_off, "the delta base has another size", err);
 	return rc;
 }
 
+/* Reads the object whose entry starts at off. *entry_end gets the offset
+ * where that entry's compressed data ends. */
 static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64_t max_size,
 		   bool keep, unsigned depth, struct guard_git_object **out, uint64_t *size,
-		   struct guard_error *err)
+		   uint64_t *entry_end, struct guard_error *err)
 {
 	const struct pack *p = &r->odb->packs[pack];
 	struct guard_git_object *obj = NULL, *base = NULL;
@@ -769,7 +892,7 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 	struct entry e;
 	int rc = -1;
 
-	obj = cache_get(r, key);
+	obj = cache_get(r, key, entry_end);
 	if (obj) {
 		if (obj->size > max_size) {
 			*size = obj->size;
@@ -787,14 +910,12 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 			*size = e.size;
 			return 1;
 		}
-		if (e.size > GUARD_ODB_OBJECT_MAX)
-			return guard_error_set(err, GUARD_ERR_LIMIT, "an object in pack file '%s' is %llu "
-					       "bytes, over the reader's cap of %llu", p->path,
-					       (unsigned long long)e.size, GUARD_ODB_OBJECT_MAX);
+		if (e.size > SIZE_MAX - sizeof(struct guard_git_object) - 1)
+			return corrupt(p, off, "the entry is too large for this machine", err);
 		obj = object_new((git_object_t)e.type, (size_t)e.size, err);
 		if (!obj)
 			return -1;
-		if (inflate_at(r, pack, e.data_off, obj->data, obj->size, err) < 0)
+		if (inflate_at(r, pack, e.data_off, obj->data, obj->size, entry_end, err) < 0)
 			goto out;
 		goto done;
 	}
@@ -805,17 +926,18 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 	if (e.size > DELTA_PEEK_FROM) {
 		if (delta_sizes(r, pack, &e, &base_size, &result_size, err) < 0)
 			return -1;
-		if (result_size > max_size) {
+		if (result_size > max_size && e.size > DELTA_CHECK_MAX) {
 			*size = result_size;
 			return 1;
 		}
-		if (delta_sizes_check(p, off, &e, base_size, result_size, err) < 0)
+		if (result_size <= max_size &&
+		    delta_sizes_check(r, p, off, &e, base_size, result_size, err) < 0)
 			return -1;
 	}
 	delta = malloc(e.size ? (size_t)e.size : 1);
 	if (!delta)
 		return guard_error_oom(err);
-	if (inflate_at(r, pack, e.data_off, delta, (size_t)e.size, err) < 0)
+	if (inflate_at(r, pack, e.data_off, delta, (size_t)e.size, entry_end, err) < 0)
 		goto out;
 	ops = delta;
 	end = delta + e.size;
@@ -824,11 +946,16 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 		goto out;
 	}
 	if (result_size > max_size) {
+		if (delta_length(ops, end, base_size) != result_size) {
+			corrupt(p, off, "the delta's instructions do not make the size it announces",
+				err);
+			goto out;
+		}
 		*size = result_size;
 		rc = 1;
 		goto out;
 	}
-	if (delta_sizes_check(p, off, &e, base_size, result_size, err) < 0)
+	if (delta_sizes_check(r, p, off, &e, base_size, result_size, err) < 0)
 		goto out;
 	if (read_base(r, pack, &e, base_size, depth, &base, err) < 0)
 		goto out;
@@ -845,7 +972,7 @@ static int read_at(struct guard_odb_reader *r, size_t pack, uint64_t off, uint64
 	}
 done:
 	if (keep)
-		cache_put(r, key, obj);
+		cache_put(r, key, *entry_end, obj);
 	*out = obj;
 	obj = NULL;
 	rc = 0;
@@ -856,16 +983,101 @@ out:
 	return rc;
 }
 
+static int damaged(struct guard_odb_reader *r, size_t pack, const git_oid *id,
+		   struct guard_error *err)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	return guard_error_set(err, GUARD_ERR_PARSE, "object %s read from pack file '%s' does not "
+			       "match its id, so the pack file or its index is damaged; run "
+			       "'git fsck' to check the repository", hex, r->odb->packs[pack].path);
+}
+
+/* Hashes the object as git does ("TYPE SIZE\0" and the content) and
+ * compares the result with the id it was read under. */
+static int verify_hash(struct guard_odb_reader *r, size_t pack, const git_oid *id,
+		       struct guard_git_object *obj, struct guard_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char header[64];
+	unsigned md_len = 0;
+	int n;
+
+	n = snprintf(header, sizeof(header), "%s %zu", git_object_type2string(obj->type), obj->size);
+	if (n < 0 || (size_t)n >= sizeof(header) || !EVP_DigestInit_ex(r->md, r->sha1, NULL) ||
+	    !EVP_DigestUpdate(r->md, header, (size_t)n + 1) ||
+	    !EVP_DigestUpdate(r->md, obj->data, obj->size) ||
+	    !EVP_DigestFinal_ex(r->md, md, &md_len))
+		return guard_error_set(err, GUARD_ERR_INTERNAL, "computing a SHA-1 digest failed");
+	if (md_len != GIT_OID_RAWSZ || memcmp(md, id->id, GIT_OID_RAWSZ) != 0)
+		return damaged(r, pack, id, err);
+	return 0;
+}
+
+/* Compares the CRC-32 of the packed entry [off, end) with the one the
+ * index stores at pos. */
+static int verify_crc(struct guard_odb_reader *r, size_t pack, const git_oid *id, uint64_t off,
+		      uint64_t end, uint32_t pos, struct guard_error *err)
+{
+	const struct pack *p = &r->odb->packs[pack];
+	uint32_t crc = 0, want = be32(p->ids + (size_t)p->count * ID_SIZE + (size_t)pos * 4);
+	const unsigned char *d;
+	size_t n;
+
+	while (off < end) {
+		n = window_at(r, pack, off, (size_t)(end - off < WINDOW_SIZE ? end - off : WINDOW_SIZE),
+			      &d);
+		if (n == 0)
+			return corrupt(p, off, "the compressed data is cut short", err);
+		if (n > end - off)
+			n = (size_t)(end - off);
+		crc = libdeflate_crc32(crc, d, n);
+		off += n;
+	}
+	return crc == want ? 0 : damaged(r, pack, id, err);
+}
+
+/* Checks that an object read from a pack is the one its id names. A blob,
+ * whose content is scanned, is hashed as git does. Trees and commits, read
+ * on the walk's critical path, are checked against the CRC-32 of their
+ * packed entry in the index instead: that catches a damaged index or pack
+ * for a small part of the cost of hashing every tree. */
+static int object_verify(struct guard_odb_reader *r, size_t pack, const git_oid *id,
+			 uint64_t off, uint64_t end, uint32_t pos, struct guard_git_object *obj,
+			 struct guard_error *err)
+{
+	int rc;
+
+	if (obj->type == GIT_OBJECT_BLOB)
+		rc = verify_hash(r, pack, id, obj, err);
+	else
+		rc = verify_crc(r, pack, id, off, end, pos, err);
+	if (rc == 0)
+		obj->verified = true;
+	return rc;
+}
+
 int guard_odb_read(struct guard_odb_reader *r, const git_oid *id, uint64_t max_size, bool keep,
 		   struct guard_git_object **out, uint64_t *size, struct guard_error *err)
 {
 	size_t pack;
-	uint64_t off, ignored;
+	uint64_t off, end = 0, ignored;
+	uint32_t pos;
+	int rc;
 
 	*out = NULL;
 	if (!size)
 		size = &ignored;
-	if (odb_find(r, id, &pack, &off))
-		return read_at(r, pack, off, max_size, keep, 0, out, size, err);
-	return read_fallback(r, id, max_size, out, size, err);
+	if (!odb_find(r, id, &pack, &off, &pos))
+		return read_fallback(r, id, max_size, out, size, err);
+	r->base_limit = max_size > GUARD_ODB_OBJECT_MAX ? max_size : GUARD_ODB_OBJECT_MAX;
+	rc = read_at(r, pack, off, max_size, keep, 0, out, size, &end, err);
+	if (rc == 0 && !(*out)->verified &&
+	    object_verify(r, pack, id, off, end, pos, *out, err) < 0) {
+		guard_git_object_unref(*out);
+		*out = NULL;
+		return -1;
+	}
+	return rc;
 }

@@ -2,7 +2,7 @@
  * itself (version 2 indexes, offset and reference deltas) with a delta base
  * cache per reader, and hands anything else (loose objects, alternates,
  * packs added after it opened) to libgit2. libgit2 1.5 resolves each delta
- * chain anew and maps whole pack files; this reader resolves a chain once,
+ * chain anew and maps whole pack files. This reader resolves a chain once,
  * reads packs through a small window and keeps its memory bounded.
  *
  * A guard_odb is shared by threads and read-only once opened. Each thread
@@ -17,10 +17,11 @@
 
 #include "error.h"
 
-/* A whole object. data holds size bytes followed by a NUL. Objects are
+/* A whole object: data is size bytes followed by a NUL. Objects are
  * reference counted but belong to the thread of the reader that made them. */
 struct guard_git_object {
 	unsigned refs;
+	bool verified;		/* checked against its id (see guard_odb_read) */
 	git_object_t type;
 	size_t size;
 	unsigned char data[];
@@ -29,8 +30,9 @@ struct guard_git_object {
 struct guard_odb;
 struct guard_odb_reader;
 
-/* Objects larger than this are never inflated, whatever the caller's cap:
- * a delta base over it makes the read fail with GUARD_ERR_LIMIT. */
+/* The cap on the delta bases a read may inflate, unless the caller's cap
+ * on the object itself is larger: a base over it makes the read fail with
+ * GUARD_ERR_LIMIT. */
 #define GUARD_ODB_OBJECT_MAX (1024ull * 1024 * 1024)
 
 /* Opens the pack files of repo's object folder (GIT_OBJECT_DIRECTORY when
@@ -44,19 +46,27 @@ void guard_odb_free(struct guard_odb *odb);
 /* The number of pack files the reader reads itself. */
 size_t guard_odb_pack_count(const struct guard_odb *odb);
 
-/* A reader for one thread. fallback (may be NULL) serves objects that are
- * not in the packs; it must not be used by another thread meanwhile.
+/* Opens the libgit2 object database that serves objects the packs do not
+ * have. The reader calls it once, when it first needs it; ctx keeps
+ * ownership of *out, which only the reader's thread may use meanwhile. */
+typedef int (*guard_odb_fallback_fn)(void *ctx, git_odb **out, struct guard_error *err);
+
+/* A reader for one thread. open_fallback may be NULL (no fallback).
  * cache_bytes bounds the inflated objects kept as delta bases. */
-int guard_odb_reader_new(struct guard_odb_reader **out, struct guard_odb *odb, git_odb *fallback,
-			 size_t cache_bytes, struct guard_error *err);
+int guard_odb_reader_new(struct guard_odb_reader **out, struct guard_odb *odb,
+			 guard_odb_fallback_fn open_fallback, void *fallback_ctx, size_t cache_bytes,
+			 struct guard_error *err);
 void guard_odb_reader_free(struct guard_odb_reader *reader);
 
-/* Reads object id. Returns 0 with *out set, or 1 when the object is larger
- * than max_size (then *size is its size and nothing was inflated), or -1
- * with err set (a missing object is GUARD_ERR_IO, a malformed pack
- * GUARD_ERR_PARSE, a size over GUARD_ODB_OBJECT_MAX GUARD_ERR_LIMIT). keep asks
- * the reader to cache the result, for objects likely to be read again or
- * to be the base of later deltas. */
+/* Reads object id and checks that it is the object id names: a blob by
+ * hashing it as git does, other objects from a pack by the CRC-32 of their
+ * packed entry. Returns 0 with *out set. Returns 1 when the object is
+ * larger than max_size: *size is then its size and nothing was inflated.
+ * Returns -1 with err set: GUARD_ERR_IO for a missing object,
+ * GUARD_ERR_PARSE for a malformed pack or an object that does not match
+ * its id, GUARD_ERR_LIMIT for a delta base over the larger of max_size and
+ * GUARD_ODB_OBJECT_MAX. keep asks the reader to cache the result, for
+ * objects likely to be read again or to be the base of later deltas. */
 int guard_odb_read(struct guard_odb_reader *reader, const git_oid *id, uint64_t max_size,
 		   bool keep, struct guard_git_object **out, uint64_t *size,
 		   struct guard_error *err);

@@ -409,6 +409,16 @@ static bool is_shallow_commit(const struct guard_git *git, const git_oid *oid)
 	return false;
 }
 
+static int open_fallback(void *ctx, git_odb **out, struct guard_error *err)
+{
+	struct guard_git *git = ctx;
+
+	if (!git->fallback && git_repository_odb(&git->fallback, git->repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
+	*out = git->fallback;
+	return 0;
+}
+
 /* Opens guard's own object reader for the walking thread. */
 int guard_git_reader_open(struct guard_git *git, struct guard_error *err)
 {
@@ -416,9 +426,8 @@ int guard_git_reader_open(struct guard_git *git, struct guard_error *err)
 		return 0;
 	if (!git->odb && guard_odb_open(&git->odb, git->repo, err) < 0)
 		return -1;
-	if (!git->fallback && git_repository_odb(&git->fallback, git->repo) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
-	if (guard_odb_reader_new(&git->reader, git->odb, git->fallback, WALK_CACHE_BYTES, err) < 0)
+	if (guard_odb_reader_new(&git->reader, git->odb, open_fallback, git, WALK_CACHE_BYTES,
+				 err) < 0)
 		return -1;
 	git->trees.reader = git->reader;
 	return 0;

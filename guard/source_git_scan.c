@@ -163,18 +163,28 @@ static struct scan_task *task_at(struct scan_job *job, size_t i)
 	return &job->chunks[i / TASK_CHUNK][i % TASK_CHUNK];
 }
 
-/* Workers open their own handle on the repository, because libgit2
- * objects must not be used from two threads at once, and their own reader. */
+/* Opens the worker's own handle on the repository, for objects that are
+ * not in pack files, because libgit2 objects must not be used from two
+ * threads at once. Only a worker that meets such an object opens it. It is
+ * found the way the walking thread's was, so GIT_DIR, GIT_OBJECT_DIRECTORY
+ * and the other variables apply to both. */
+static int worker_open_fallback(void *ctx, git_odb **out, struct guard_error *err)
+{
+	struct scan_worker *w = ctx;
+
+	if (!w->repo && git_repository_open_ext(&w->repo, NULL, GIT_REPOSITORY_OPEN_FROM_ENV,
+						NULL) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the repository again");
+	if (!w->odb && git_repository_odb(&w->odb, w->repo) < 0)
+		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
+	*out = w->odb;
+	return 0;
+}
+
 static int worker_open(struct scan_worker *w, struct guard_error *err)
 {
-	git_repository *main_repo = w->job->git->repo;
-
-	if (git_repository_open_ext(&w->repo, git_repository_path(main_repo),
-				    GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "opening the repository again");
-	if (git_repository_odb(&w->odb, w->repo) < 0)
-		return guard_git_error(err, GUARD_ERR_IO, "opening the object database");
-	return guard_odb_reader_new(&w->reader, w->job->git->odb, w->odb, SCAN_CACHE_BYTES, err);
+	return guard_odb_reader_new(&w->reader, w->job->git->odb, worker_open_fallback, w,
+				    SCAN_CACHE_BYTES, err);
 }
 
 static void *scan_worker_run(void *arg)

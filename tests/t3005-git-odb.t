@@ -135,4 +135,62 @@ is $? 3 "a pack cut short: scan git exits 3"
 like "$(cat "$TMP/err")" "cut short|outside the file|malformed|reading" \
 	"a pack cut short: scan git says what it could not read"
 
+# An index whose offset for one object points at another object's entry:
+# the content read does not match the id. For a blob the hash shows it,
+# for a tree the CRC-32 the index keeps for each entry.
+# swap_offset IDX ID OTHER: gives ID the offset of OTHER in the index IDX.
+swap_offset() {
+	chmod u+w "$1"
+	python3 - "$@" <<'PY'
+import struct, sys
+path, a, b = sys.argv[1:4]
+data = bytearray(open(path, 'rb').read())
+n = struct.unpack('>I', data[8 + 255 * 4:8 + 1024])[0]
+ids = [bytes(data[1032 + i * 20:1052 + i * 20]).hex() for i in range(n)]
+table = 1032 + n * 24
+i, j = ids.index(a), ids.index(b)
+data[table + i * 4:table + i * 4 + 4] = data[table + j * 4:table + j * 4 + 4]
+open(path, 'wb').write(data)
+PY
+}
+git init -q "$TMP/swap" && cd "$TMP/swap" || exit 1
+mkdir -p one two
+echo "token = $(fake_github_token)" > one/secret.txt
+echo "nothing to see" > two/plain.txt
+git add . && commit -m "two folders"
+git gc -q
+for copy in swap-tree fanout moved; do
+	cp -r "$TMP/swap" "$TMP/$copy"
+done
+swap_offset .git/objects/pack/*.idx "$(git rev-parse HEAD:one/secret.txt)" "$(git rev-parse HEAD:two/plain.txt)"
+"$GUARD" scan git > "$TMP/out" 2> "$TMP/err"
+is $? 3 "blob offset pointing at another blob: scan git exits 3"
+like "$(cat "$TMP/err")" "does not match its id, so the pack file or its index is damaged" \
+	"blob offset pointing at another blob: the error says so"
+cd "$TMP/swap-tree" || exit 1
+swap_offset .git/objects/pack/*.idx "$(git rev-parse HEAD:one)" "$(git rev-parse HEAD:two)"
+"$GUARD" scan git > "$TMP/out" 2> "$TMP/err"
+is $? 3 "tree offset pointing at another tree: scan git exits 3"
+like "$(cat "$TMP/err")" "does not match its id" "tree offset pointing at another tree: the error says so"
+
+# An index with its fanout table out of order is left out, and the error
+# for the objects it held says why.
+cd "$TMP/fanout" || exit 1
+idx=$(ls .git/objects/pack/*.idx)
+chmod u+w "$idx"
+printf '\377\377\377\377' | dd of="$idx" bs=1 seek=8 conv=notrunc 2> /dev/null
+"$GUARD" scan git > "$TMP/out" 2> "$TMP/err"
+is $? 3 "index with a damaged fanout table: scan git exits 3"
+like "$(cat "$TMP/err")" "pack index '.*' was left out because its fanout table is not in order" \
+	"index with a damaged fanout table: the error names the index and the damage"
+
+# Objects in another folder, named by GIT_OBJECT_DIRECTORY, packed and loose.
+cd "$TMP/moved" || exit 1
+echo "key = $(fake_github_token)" > loose.txt && git add loose.txt && commit -m "loose"
+mv .git/objects "$TMP/moved-objects" && mkdir .git/objects
+GIT_OBJECT_DIRECTORY=$TMP/moved-objects "$GUARD" scan git --format json > "$TMP/moved.json" 2> "$TMP/err"
+is $? 1 "GIT_OBJECT_DIRECTORY: scan git finds the secrets"
+is "$(jq -r '[.findings[].path] | sort | join(" ")' "$TMP/moved.json")" "loose.txt one/secret.txt" \
+	"GIT_OBJECT_DIRECTORY: packed and loose blobs are read"
+
 done_testing
