@@ -670,9 +670,28 @@ static bool is_basic_auth(const char *value, size_t len)
 	return ok;
 }
 
+/* True for the part of a guard fingerprint after its rule id
+ * ("<16 hex>:<16 hex>"): in a baseline or report, "generic-password:..."
+ * reads like a password assignment, and guard's own files must not
+ * produce findings. */
+static bool is_fingerprint_tail(const char *value, size_t len)
+{
+	if (len != 33 || value[16] != ':')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		bool hex = (value[i] >= '0' && value[i] <= '9') || (value[i] >= 'a' && value[i] <= 'f');
+
+		if (i != 16 && !hex)
+			return false;
+	}
+	return true;
+}
+
 bool guard_rule_accepts(const struct guard_rule *rule, const char *value, size_t len)
 {
 	if (len == 0)
+		return false;
+	if ((rule->filters & GUARD_FILTER_GENERIC) && is_fingerprint_tail(value, len))
 		return false;
 	if (rule->min_entropy > 0 && guard_rule_entropy(value, len) < rule->min_entropy)
 		return false;

@@ -67,4 +67,28 @@ like "$(cat "$TMP/garbage-err")" "invalid baseline '.*garbage.json': line 1" "ma
 is "$?" 3 "unwritable baseline: exit 3"
 like "$(cat "$TMP/wb-err")" "cannot write baseline" "unwritable baseline is named"
 
+# guard's own files: a committed baseline and reports in every format hold
+# fingerprints such as "generic-password:<hex>:<hex>", which must not read
+# as password assignments, or a committed baseline would never settle.
+. "$ROOT/tests/lib/git.sh"
+git init -q "$TMP/own" && cd "$TMP/own" || exit 1
+printf 'password = "Sup3rS3cr3tValue!x"\nsecret = "An0therS3cretValue42"\n' > app.conf
+printf 'token = "%s"\napi_key = "%s"\n' "$(random_chars 'A-Za-z0-9' 32)" \
+	"$(random_chars 'A-Za-z0-9' 32)" >> app.conf
+git add . && commit -m "config"
+printf 'baseline: .guard-baseline.json\n' > .guard.yaml
+"$GUARD" scan git -q --write-baseline .guard-baseline.json > /dev/null 2>&1
+"$GUARD" scan git -q --format json --output guard.json > /dev/null 2>&1
+"$GUARD" scan git -q --format sarif --output guard.sarif > /dev/null 2>&1
+"$GUARD" scan git -q --format text --output guard.txt > /dev/null 2>&1
+is "$(jq '.findings | length' .guard-baseline.json)" 4 "own files: the baseline has the four generic findings"
+git add -A && commit -m "accept the findings"
+"$GUARD" scan git > "$TMP/own.out" 2> "$TMP/own.err"
+is $? 0 "own files: history with a committed baseline and reports is clean"
+[ -s "$TMP/own.out" ] && sed 's/^/# /' "$TMP/own.out" | head -10
+printf '.git\n' > .dockerignore
+"$GUARD" scan context --format json . > "$TMP/own.json" 2> /dev/null
+is "$(jq -r '[.findings[].path] | unique | join(" ")' "$TMP/own.json")" "app.conf" \
+	"own files: a context scan reports only app.conf"
+
 done_testing
