@@ -372,6 +372,18 @@ static int walk_entry(struct entry_ctx *c, struct archive_entry *entry, char *pa
 	return 0;
 }
 
+/* True, with err set, when more decompressed bytes than --max-layer-size
+ * allows have been read. */
+static bool over_size_limit(struct entry_ctx *c, struct guard_error *err)
+{
+	if ((uint64_t)archive_filter_bytes(c->archive, 0) <= c->limits->max_bytes)
+		return false;
+	guard_error_set(err, GUARD_ERR_LIMIT,
+			"more than %llu decompressed bytes (the --max-layer-size limit)",
+			(unsigned long long)c->limits->max_bytes);
+	return true;
+}
+
 static int walk_entries(struct entry_ctx *c, struct layer_walk *w, struct guard_error *err)
 {
 	struct archive_entry *entry;
@@ -388,10 +400,8 @@ static int walk_entries(struct entry_ctx *c, struct layer_walk *w, struct guard_
 			return guard_error_set(err, GUARD_ERR_LIMIT,
 					       "more than %llu entries (the --max-layer-entries limit)",
 					       (unsigned long long)c->limits->max_entries);
-		if ((uint64_t)archive_filter_bytes(c->archive, 0) > c->limits->max_bytes)
-			return guard_error_set(err, GUARD_ERR_LIMIT,
-					       "more than %llu decompressed bytes (the --max-layer-size limit)",
-					       (unsigned long long)c->limits->max_bytes);
+		if (over_size_limit(c, err))
+			return -1;
 		if (!name)
 			continue;
 		path = guard_strdup(name, err);
@@ -411,7 +421,8 @@ static int walk_entries(struct entry_ctx *c, struct layer_walk *w, struct guard_
 					archive_error_string(c->archive));
 		return -1;
 	}
-	return 0;
+	/* The last entry's data is only counted once the end is reached. */
+	return over_size_limit(c, err) ? -1 : 0;
 }
 
 int guard_layer_walk(struct guard_blob_reader *reader, int layer_index,

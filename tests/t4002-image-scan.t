@@ -142,6 +142,15 @@ out=$("$GUARD" scan image --max-layer-size 100 "oci:$O:1" 2>&1 >/dev/null); rc=$
 is "$rc" 3 "layer size limit exits 3"
 like "$out" "max-layer-size" "layer size limit is named"
 
+# A layer whose only entry is larger than the limit: its bytes are counted
+# when the end of the archive is reached.
+image_new "$TMP/one" 1 "$TMP/one-bundle" || exit 1
+head -c 2000000 /dev/zero >"$TMP/one-bundle/rootfs/big.bin"
+image_layer "$TMP/one" 1 "$TMP/one-bundle" "COPY big.bin /" || exit 1
+out=$("$GUARD" scan image --max-layer-size 1000000 "oci:$TMP/one:1" 2>&1 >/dev/null); rc=$?
+is "$rc" 3 "layer size limit on the last entry exits 3"
+like "$out" "max-layer-size" "layer size limit on the last entry is named"
+
 out=$("$GUARD" scan image --max-layer-entries 2 "oci:$O:1" 2>&1 >/dev/null); rc=$?
 is "$rc" 3 "entry limit exits 3"
 like "$out" "max-layer-entries" "entry limit is named"
