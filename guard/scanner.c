@@ -5,6 +5,7 @@
  * one rule that touch are merged, up to WINDOW_MAX bytes, so the work stays
  * linear in the input. Decoded forms of the text (UTF-16, base64, URL and
  * JSON escapes) go through the same path. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -345,11 +346,13 @@ int guard_scanner_check_name(struct guard_scanner *scanner, const struct guard_l
 	f.loc.end_column = 0;
 
 	/* The file name is hashed in place of a secret, so the fingerprint
-	 * follows the file and the preview shows which name matched. */
+	 * follows the file. A name is not secret: the preview shows it whole
+	 * (up to the preview's size) rather than redacted. */
 	base = guard_path_base(loc->path);
 	if (guard_finding_set_secret(&f, base, strlen(base), err) < 0 ||
 	    guard_finding_fingerprint(&f, err) < 0)
 		return -1;
+	snprintf(f.preview, sizeof(f.preview), "%s", base);
 	return fn(&f, ctx, err) < 0 ? -1 : 0;
 }
 

@@ -821,9 +821,13 @@ int guard_context_scan(struct guard_scanner *scanner, const struct guard_context
 	pthread_mutex_init(&walk.lock, NULL);
 	pthread_cond_init(&walk.queued, NULL);
 
-	if (stat(opts->dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (stat(opts->dir, &st) < 0)
 		return guard_error_set(err, GUARD_ERR_IO, "cannot scan context '%s': %s", opts->dir,
-				       errno ? strerror(errno) : "not a folder");
+				       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return guard_error_set(err, GUARD_ERR_USAGE, "cannot scan context '%s': it is a file, "
+				       "not a folder; give the build context's folder, and the "
+				       "Dockerfile with -f if it is not DIR/Dockerfile", opts->dir);
 	dockerfile = opts->dockerfile ? strdup(opts->dockerfile) : guard_path_join(opts->dir, "Dockerfile");
 	if (!dockerfile)
 		return guard_error_oom(err);

@@ -161,4 +161,22 @@ for fmt in text json sarif; do
 	is "$leaked" 0 "no secret value in $fmt output"
 done
 
+# A file given where the context folder belongs is a usage error that says
+# what to give instead; a missing folder is an error that names it.
+echo "FROM scratch" > "$TMP/Dockerfile.only"
+out=$("$GUARD" scan context "$TMP/Dockerfile.only" 2>&1); rc=$?
+is "$rc" 2 "a file as the context: usage error"
+like "$out" "is a file, not a folder; give the build context's folder" \
+	"a file as the context: the message says what to give"
+out=$("$GUARD" scan context "$TMP/no-such-folder" 2>&1); rc=$?
+is "$rc" 3 "a missing context folder exits 3"
+like "$out" "no-such-folder.*No such file or directory" "a missing context folder is named"
+
+# A file-name finding previews the name it matched, not a redacted form.
+mkdir -p "$TMP/names"
+echo "x" > "$TMP/names/.env"
+"$GUARD" scan context --format json "$TMP/names" > "$TMP/names.json" 2> /dev/null
+is "$(jq -r '.findings[] | select(.rule == "file-dotenv") | .preview' "$TMP/names.json")" ".env" \
+	"file-name finding: the preview is the name"
+
 done_testing
