@@ -69,7 +69,8 @@ static const char hook_usage[] =
 	"      --max-blob-size SIZE  largest blob to scan, in bytes (default 10M, or\n"
 	"                            scan.max-file-size from .guard.yaml); a larger blob\n"
 	"                            blocks the push, because it was not scanned\n"
-	"  -j, --jobs N              scan with N threads\n"
+	"  -j, --jobs N              scan with N threads, 1 to 64 (default: one per CPU,\n"
+	"                            at most 8)\n"
 	"      --dry-run             print 'COMMIT PATH BLOB' for each file the push\n"
 	"                            would scan, and scan nothing\n"
 	"\n";

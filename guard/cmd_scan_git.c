@@ -26,7 +26,8 @@ static const char scan_git_usage[] =
 	"                            from .guard.yaml). A larger blob is not scanned and\n"
 	"                            makes the scan incomplete (exit code 3)\n"
 	"      --write-baseline FILE write the findings to FILE as a baseline\n"
-	"  -j, --jobs N              scan with N threads (default: one per CPU, at most 8)\n"
+	"  -j, --jobs N              scan with N threads, 1 to 64 (default: one per CPU,\n"
+	"                            at most 8)\n"
 	"\n";
 
 enum {

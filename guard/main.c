@@ -49,9 +49,14 @@ static const char usage_text[] =
 
 static int cmd_version(int argc, char **argv, struct guard_error *err)
 {
-	(void)argc;
-	(void)argv;
-	(void)err;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs("usage: guard version\n\nPrints the version of guard and of the libcurl "
+		      "and libgit2 it runs with.\n", stdout);
+		return GUARD_RESULT_CLEAN;
+	}
+	if (argc > 1)
+		return guard_error_set(err, GUARD_ERR_USAGE,
+				       "unexpected argument '%s' for 'guard version'", argv[1]);
 	printf("guard %s\n", GUARD_VERSION);
 	printf("libcurl %s, libgit2 %d.%d.%d\n", curl_version_info(CURLVERSION_NOW)->version,
 	       LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION);

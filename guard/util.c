@@ -53,6 +53,9 @@ int guard_parse_size(const char *text, uint64_t *out, const char *what,
 	}
 	if (unit != 1)
 		digits[--n] = '\0';
+	if (n == 0 || strspn(digits, "0123456789") != n)
+		return guard_error_set(err, GUARD_ERR_USAGE, "invalid %s '%s': expected a whole number "
+				       "of bytes, optionally followed by K, M or G", what, text);
 	if (guard_parse_u64(digits, 0, UINT64_MAX, &value, what, err) < 0)
 		return -1;
 	if (__builtin_mul_overflow(value, unit, out))

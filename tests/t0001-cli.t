@@ -5,6 +5,13 @@
 out=$("$GUARD" version)
 is_rc $? 0 "version exits 0"
 like "$out" '^guard [0-9]' "version prints guard and a number"
+"$GUARD" version extra >/dev/null 2>&1
+is_rc $? 2 "version with an argument is a usage error"
+like "$("$GUARD" version --help)" '^usage: guard version' "version --help prints its usage"
+out=$("$GUARD" scan git --max-blob-size 1.5M 2>&1)
+is_rc $? 2 "a size with a fraction is a usage error"
+like "$out" "expected a whole number of bytes, optionally followed by K, M or G" \
+	"a bad size names the accepted form"
 
 "$GUARD" --help > "$TMP/help" 2>&1
 is_rc $? 0 "--help exits 0"
