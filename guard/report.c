@@ -149,8 +149,7 @@ static int write_report(const struct guard_scan_result *result, enum guard_forma
 	return rc;
 }
 
-/* Formats a byte count with a binary unit for the summary line. */
-static void format_bytes(uint64_t bytes, char *out, size_t size)
+void guard_format_bytes(uint64_t bytes, char *out, size_t size)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
 	double value = (double)bytes;
@@ -176,8 +175,14 @@ static void print_summary(const struct guard_scan_result *result)
 	guard_log_progress_done();
 	if (guard_log_level() < GUARD_LOG_NORMAL)
 		return;
+	/* A clean push says so in one line; git prints it for every push. */
+	if (result->compact_summary && result->summary && result->findings.count == 0 &&
+	    result->problems.count == 0) {
+		fprintf(stderr, "guard: %s; no secrets found\n", result->summary);
+		return;
+	}
 
-	format_bytes(s->bytes_scanned, bytes, sizeof(bytes));
+	guard_format_bytes(s->bytes_scanned, bytes, sizeof(bytes));
 	fprintf(stderr,
 		"guard: scanned %" PRIu64 " %s (%s); skipped %" PRIu64 " binary, %" PRIu64
 		" too large, %" PRIu64 " unreadable, %" PRIu64 " ignored; %" PRIu64

@@ -24,8 +24,12 @@ struct guard_scan_result {
 	struct guard_string_list problems;	/* what could not be read, one sentence each */
 	enum guard_error_code worst;	/* most serious error class met while scanning */
 	const char *summary;		/* optional extra summary line for stderr, e.g. git counters */
+	bool compact_summary;		/* a clean result prints only summary (pre-push) */
 	enum guard_error_code *problem_codes;	/* class of each problem, owned */
 };
+
+/* Formats a byte count with a binary unit ("512 bytes", "1.5 MiB"). */
+void guard_format_bytes(uint64_t bytes, char *out, size_t size);
 
 /* Largest report guard writes; a larger one fails with GUARD_ERR_LIMIT. */
 #define GUARD_REPORT_MAX_BYTES ((size_t)512 * 1024 * 1024)

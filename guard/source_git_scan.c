@@ -715,6 +715,7 @@ static int format_summary(struct guard_git *git, uint64_t elapsed_ms, uint64_t m
 {
 	struct guard_buf buf = GUARD_BUF_INIT(4096);
 	const struct guard_git_counts *c = &git->counts;
+	char bytes[32];
 
 	if (git->staged) {
 		guard_buf_printf(&buf, err, "git: scanned the staged changes, ");
@@ -724,8 +725,8 @@ static int format_summary(struct guard_git *git, uint64_t elapsed_ms, uint64_t m
 		guard_buf_printf(&buf, err, ", scanned ");
 	}
 	append_count(&buf, c->blobs_scanned, "unique blob", "unique blobs", err);
-	guard_buf_printf(&buf, err, " (%.1f MiB) in %.2f s", (double)c->bytes_scanned / 1048576.0,
-			 (double)elapsed_ms / 1000.0);
+	guard_format_bytes(c->bytes_scanned, bytes, sizeof(bytes));
+	guard_buf_printf(&buf, err, " (%s) in %.2f s", bytes, (double)elapsed_ms / 1000.0);
 	if (c->blobs_too_large) {
 		guard_buf_printf(&buf, err, "; skipped ");
 		append_count(&buf, c->blobs_too_large, "blob", "blobs", err);
@@ -812,6 +813,7 @@ int guard_git_scan(struct guard_git *git, struct guard_scanner *scanner,
 	if (format_summary(git, guard_now_ms() - git->started_ms, max_size, &result->stats, err) < 0)
 		return -1;
 	result->summary = git->summary;
+	result->compact_summary = options && options->pre_push;
 	return 0;
 }
 

@@ -22,6 +22,9 @@ push origin main
 is $? 0 "clean push passes"
 remote_has main
 ok $? "clean push reached the remote"
+is "$(grep -c '^guard:' "$TMP/push.out")" 1 "clean push: guard prints one line"
+like "$(cat "$TMP/push.out")" "^guard: git: walked 1 commit, scanned 1 unique blob \(6 bytes\) in [0-9.]+ s; no secrets found" \
+	"clean push: the line counts what was scanned"
 
 printf 'token = %s\n' "$(fake_github_token)" > leak.txt && git add leak.txt && commit -m "leak"
 push origin main
