@@ -175,7 +175,7 @@ static void print_summary(const struct guard_scan_result *result)
 	guard_log_progress_done();
 	if (guard_log_level() < GUARD_LOG_NORMAL)
 		return;
-	/* A clean push says so in one line; git prints it for every push. */
+	/* A clean push gets one line, because git shows it on every push. */
 	if (result->compact_summary && result->summary && result->findings.count == 0 &&
 	    result->problems.count == 0) {
 		fprintf(stderr, "guard: %s; no secrets found\n", result->summary);
