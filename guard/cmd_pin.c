@@ -774,22 +774,35 @@ static bool has_findings(const struct guard_pin_run *run)
 	return false;
 }
 
+static bool output_to_file(const struct guard_pin_run *run)
+{
+	return run->opts.output && strcmp(run->opts.output, "-") != 0;
+}
+
+/* Writes the results to stdout, or to --output in one atomic replacement
+ * as the scan commands write their reports. */
 static int write_output(struct guard_pin_run *run, struct guard_error *err)
 {
-	void *handle = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *out;
 	int rc;
 
-	if (guard_options_open_output(&run->opts, &handle, err) < 0)
-		return -1;
-	out = handle;
-	rc = guard_pin_output_write(run, out, err);
-	if (out != stdout) {
-		if (fclose(out) != 0 && rc == 0)
-			rc = guard_error_set(err, GUARD_ERR_IO, "cannot write '%s'", run->opts.output);
-	} else if (fflush(out) != 0 && rc == 0) {
-		rc = guard_error_set(err, GUARD_ERR_IO, "cannot write the results to stdout");
+	if (!output_to_file(run)) {
+		rc = guard_pin_output_write(run, stdout, err);
+		if (fflush(stdout) != 0 && rc == 0)
+			rc = guard_error_set(err, GUARD_ERR_IO, "cannot write the results to stdout");
+		return rc;
 	}
+	out = open_memstream(&text, &len);
+	if (!out)
+		return guard_error_oom(err);
+	rc = guard_pin_output_write(run, out, err);
+	if (fclose(out) != 0 && rc == 0)
+		rc = guard_error_oom(err);
+	if (rc == 0 && guard_write_output(run->opts.output, text ? text : "", len, err) < 0)
+		rc = guard_error_prefix(err, "cannot write the results");
+	free(text);
 	return rc;
 }
 
@@ -800,6 +813,12 @@ static int run_pin(struct guard_pin_run *run, struct guard_error *err)
 	size_t i;
 	int rc = -1;
 
+	/* An --output that cannot be written fails the run before any file
+	 * is rewritten, so that a failed run leaves every file as it was. */
+	if (output_to_file(run) && guard_check_output(run->opts.output, err) < 0) {
+		guard_error_prefix(err, "cannot write the results");
+		goto done;
+	}
 	if (guard_pin_files_load(run, err) < 0 || apply_ignore(run, err) < 0 ||
 	    plan_requests(run, &table, err) < 0 || resolve(run, &table, err) < 0)
 		goto done;
