@@ -125,4 +125,20 @@ int guard_pin_output_write(const struct guard_pin_run *run, FILE *out,
 
 const char *guard_pin_action_name(enum guard_pin_action action);
 
+struct guard_registry;
+
+/* Sets *listed when the index index_digest of ref's repository lists the
+ * manifest digest, for platform when platform is not NULL. */
+int guard_pin_index_lists(struct guard_registry *registry, const struct guard_ref *ref,
+			  const char *index_digest, const char *digest, const char *platform,
+			  bool *listed, struct guard_error *err);
+
+/* Reads the config of the single-platform manifest digest and sets
+ * *matches when its os, architecture and variant fit requested
+ * ("os/arch[/variant]"). platform receives what the config names
+ * ("os/arch[/variant]"), or "" when it names no os or architecture. */
+int guard_pin_manifest_platform(struct guard_registry *registry, const struct guard_ref *ref,
+				const char *digest, const char *requested, bool *matches,
+				char *platform, size_t size, struct guard_error *err);
+
 #endif
