@@ -438,8 +438,9 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 	registry = table->registry;
 	if (run->platform && run->mode != GUARD_PIN_CHECK)
 		guard_log_warn_once("pin-platform",
-				    "--platform %s pins single-platform manifests; builds for other "
-				    "platforms will get the wrong architecture", run->platform);
+				    "--platform %s %s single-platform manifests, so builds for other "
+				    "platforms will get the wrong architecture", run->platform,
+				    run->mode == GUARD_PIN_DIFF ? "would pin" : "pins");
 	guard_log_progress("resolving image references: 0/%zu", table->count);
 	guard_registry_set_progress_fn(registry, show_resolve_progress, NULL);
 	started = guard_now_ms();
@@ -453,10 +454,10 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 	return rc;
 }
 
-/* With --platform, a tag that points to a single manifest instead of an
- * index gets no platform choice from the registry, so its config is read:
- * an image for another platform fails the reference as an index without
- * that platform does. */
+/* With --platform, the registry chooses no platform for a tag that points
+ * to a single manifest, so guard reads the manifest's config. An image for
+ * another platform fails the reference, as an index without the platform
+ * does. */
 static int check_single_platform(struct guard_pin_run *run, struct request_table *table,
 				 struct guard_error *err)
 {
@@ -513,11 +514,20 @@ static void site_fail(struct guard_pin_run *run, struct guard_pin_site *site,
 	guard_error_copy(&site->error, &request->error);
 	if (site->error.code == GUARD_OK)
 		site->error.code = GUARD_ERR_NETWORK;
-	if (!file->failed || site->error.code > file->error.code)
+	if (file->failed && site->error.code <= file->error.code)
+		return;
+	file->failed = true;
+	if (run->mode == GUARD_PIN_CHECK)
+		guard_error_set(&file->error, site->error.code, "cannot verify '%s' in '%s'",
+				site->text, file->path);
+	else if (run->mode == GUARD_PIN_DIFF)
+		guard_error_set(&file->error, site->error.code,
+				"'%s' is left out of the diff: '%s' could not be resolved",
+				file->path, site->text);
+	else
 		guard_error_set(&file->error, site->error.code,
 				"'%s' was left unchanged: '%s' could not be resolved",
 				file->path, site->text);
-	file->failed = true;
 }
 
 /* A file with a failed reference is not written, so its other references
@@ -534,7 +544,9 @@ static void undo_failed_files(struct guard_pin_run *run)
 			continue;
 		site->action = GUARD_PIN_ACTION_SKIPPED;
 		free(site->reason);
-		site->reason = strdup("the file was left unchanged because another reference failed");
+		site->reason = strdup(run->mode == GUARD_PIN_DIFF ?
+				      "the file is left out of the diff because another reference failed" :
+				      "the file was left unchanged because another reference failed");
 	}
 }
 
@@ -849,9 +861,13 @@ static void report_errors(const struct guard_pin_run *run)
 		if (!file->failed)
 			continue;
 		/* Registry failures were reported with their reference above. */
-		if (file->error.code >= GUARD_ERR_NOTFOUND && file->error.code <= GUARD_ERR_NETWORK)
-			guard_log_hint("'%s' was left unchanged", file->path);
-		else
+		if (file->error.code >= GUARD_ERR_NOTFOUND && file->error.code <= GUARD_ERR_NETWORK) {
+			/* --check writes nothing, so it prints no hint. */
+			if (run->mode == GUARD_PIN_DIFF)
+				guard_log_hint("'%s' is left out of the diff", file->path);
+			else if (run->mode == GUARD_PIN_WRITE)
+				guard_log_hint("'%s' was left unchanged", file->path);
+		} else
 			guard_log_error("%s", file->error.message);
 	}
 }

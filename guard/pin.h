@@ -44,6 +44,7 @@ enum guard_pin_action {
 struct guard_pin_site {
 	size_t file;		/* index in run->files */
 	unsigned line, column;
+	unsigned edit_line;	/* the line of insert_at or digest_start: an ARG default's line */
 	const char *kind;	/* "from", "copy-from", "compose", "kubernetes", ... */
 	char *text;		/* as written */
 	char *expanded;		/* what is resolved (ARGs substituted); NULL if none */

@@ -245,9 +245,50 @@ static char *dup_or_null(const char *s, bool *oom)
 	return copy;
 }
 
+/* The byte offsets at which the lines of a file start, to turn an
+ * offset into a line number. */
+struct line_starts {
+	size_t *offsets;
+	size_t count;
+};
+
+static int line_starts_build(struct line_starts *lines, const char *data, size_t len,
+			     struct guard_error *err)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += data[i] == '\n';
+	lines->offsets = malloc(n * sizeof(*lines->offsets));
+	if (!lines->offsets)
+		return guard_error_oom(err);
+	lines->offsets[0] = 0;
+	lines->count = 1;
+	for (i = 0; i < len; i++)
+		if (data[i] == '\n')
+			lines->offsets[lines->count++] = i + 1;
+	return 0;
+}
+
+/* Returns the 1-based line that contains offset. */
+static unsigned line_of(const struct line_starts *lines, size_t offset)
+{
+	size_t low = 0, high = lines->count;
+
+	while (high - low > 1) {
+		size_t mid = low + (high - low) / 2;
+
+		if (lines->offsets[mid] <= offset)
+			low = mid;
+		else
+			high = mid;
+	}
+	return (unsigned)(low + 1);
+}
+
 static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 				 const struct guard_dockerfile_image *image,
-				 struct guard_error *err)
+				 const struct line_starts *lines, struct guard_error *err)
 {
 	struct guard_pin_site *site = new_site(run, index, err);
 	bool oom = false;
@@ -256,6 +297,7 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 		return -1;
 	site->line = image->line;
 	site->column = image->column;
+	site->edit_line = image->line;
 	site->kind = guard_dockerfile_ref_kind_name(image->kind);
 	site->text = dup_or_null(image->written ? image->written : "", &oom);
 	site->expanded = dup_or_null(image->expanded, &oom);
@@ -268,6 +310,7 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 	case GUARD_DOCKERFILE_PIN:
 		site->pinnable = true;
 		site->insert_at = image->insert_at;
+		site->edit_line = line_of(lines, image->insert_at);
 		site->add_latest = image->add_latest;
 		site->duplicate = image->duplicate;
 		break;
@@ -275,6 +318,8 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 		site->pinned = true;
 		site->digest_start = image->digest_start;
 		site->digest_end = image->digest_end;
+		if (image->digest_start != SIZE_MAX)
+			site->edit_line = line_of(lines, image->digest_start);
 		break;
 	case GUARD_DOCKERFILE_SKIP:
 		site->action = GUARD_PIN_ACTION_SKIPPED;
@@ -294,6 +339,7 @@ static int load_dockerfile(struct guard_pin_run *run, size_t index, struct guard
 	struct guard_pin_file *file = &run->files[index];
 	struct guard_dockerfile_options options = { 0 };
 	struct guard_dockerfile *df = NULL;
+	struct line_starts lines = { 0 };
 	size_t i;
 	int rc = 0;
 
@@ -304,8 +350,10 @@ static int load_dockerfile(struct guard_pin_run *run, size_t index, struct guard
 		return -1;
 	for (i = 0; i < df->warning_count; i++)
 		guard_log_warn("%s", df->warnings[i]);
+	rc = line_starts_build(&lines, file->data, file->len, err);
 	for (i = 0; i < df->image_count && rc == 0; i++)
-		rc = load_dockerfile_image(run, index, &df->images[i], err);
+		rc = load_dockerfile_image(run, index, &df->images[i], &lines, err);
+	free(lines.offsets);
 	guard_dockerfile_free(df);
 	return rc;
 }
@@ -321,6 +369,7 @@ static int load_yaml_ref(struct guard_pin_run *run, size_t index, const char *ki
 		return -1;
 	site->line = (unsigned)ref->line;
 	site->column = (unsigned)ref->column;
+	site->edit_line = site->line;
 	site->kind = kind;
 	site->text = dup_or_null(ref->text, &oom);
 	site->reason = dup_or_null(ref->skip_reason, &oom);
