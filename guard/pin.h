@@ -111,8 +111,9 @@ void guard_pin_run_init(struct guard_pin_run *run);
 void guard_pin_run_release(struct guard_pin_run *run);
 
 /* Adds the files a PATH names: a file as it is, a folder searched for
- * Dockerfiles and compose files (skipping .git). A missing path is recorded
- * as a failed file, not returned as an error. */
+ * Dockerfiles, compose files and Kubernetes manifests (skipping .git,
+ * node_modules and scan.skip-paths). A missing path is recorded as a
+ * failed file, not returned as an error. */
 int guard_pin_files_add_path(struct guard_pin_run *run, const char *path,
 			     struct guard_error *err);
 
