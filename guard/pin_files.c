@@ -154,8 +154,9 @@ oom:
 
 /* Reports whether a YAML file found by a folder walk is a Kubernetes
  * manifest: a document with top-level apiVersion and kind. Files that do
- * not parse as YAML and templates (an image value with "{{") are not,
- * and -v names them. On true, *data and *len take over the file's content. */
+ * not parse as YAML and templates (an image value with "{{" or "${") are
+ * not, and -v names them. On true, *data and *len take over the file's
+ * content. */
 static bool is_kubernetes_manifest(const char *path, char **data, size_t *len)
 {
 	struct guard_error read_err = GUARD_ERROR_INIT;
@@ -179,7 +180,7 @@ static bool is_kubernetes_manifest(const char *path, char **data, size_t *len)
 	} else if (refs.kind == GUARD_YAML_KUBERNETES) {
 		found = true;
 		for (i = 0; i < refs.count && found; i++) {
-			if (strstr(refs.items[i].text, "{{")) {
+			if (strstr(refs.items[i].text, "{{") || strstr(refs.items[i].text, "${")) {
 				guard_log_info("skipping '%s': image '%s' is a template", path,
 					       refs.items[i].text);
 				found = false;

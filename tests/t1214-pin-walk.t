@@ -54,6 +54,7 @@ spec:
         - name: app
           image: "{{ .Values.image }}"
 YAML
+sed 's/"{{ .Values.image }}"/${IMAGE}/' chart/templates/deployment.yaml > deploy/envsubst.yaml
 # Skipped folders.
 printf 'FROM alpine:3.20\n' > .git/sub/Dockerfile
 printf 'FROM alpine:3.20\n' > node_modules/pkg/Dockerfile
@@ -84,11 +85,13 @@ unlike "$files" "node_modules" "the walk skips node_modules"
 unlike "$files" "vendor/" "the walk skips a scan.skip-paths glob with **"
 unlike "$files" "docs/" "the walk skips a scan.skip-paths folder name"
 unlike "$files" "chart/" "the walk skips a Helm template"
-unlike "$files" "ci.yaml|broken.yaml" "the walk skips YAML that is no manifest"
+unlike "$files" "ci.yaml|broken.yaml|envsubst.yaml" "the walk skips YAML that is no manifest"
 
 "$GUARD" pin --check -v . > out 2> err
 like "$(cat err)" "skipping 'chart/templates/deployment.yaml'" "-v names a skipped template"
 like "$(cat err)" "skipping 'deploy/broken.yaml': not valid YAML" "-v names invalid YAML"
+like "$(cat err)" "skipping 'deploy/envsubst.yaml': image '\\\$\{IMAGE\}' is a template" \
+	"-v names an envsubst template"
 like "$(cat out)" "deploy/k8s/web.yaml:10: nginx:1.27" "--check lists a manifest's image"
 
 # A file named on the command line is pinned whatever scan.skip-paths says.
