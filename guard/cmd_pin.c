@@ -553,9 +553,10 @@ static void undo_failed_files(struct guard_pin_run *run)
 	}
 }
 
-/* Looks up whether the index that a tag points to lists digest (for
- * --platform when given), once per tag and digest. Returns false when
- * the index cannot be read, after a warning. */
+/* Looks up whether the index that a tag points to lists the site's digest
+ * (for --platform when given), once per tag and digest. An index that
+ * cannot be read counts as listing it, after a warning, because guard
+ * cannot tell that the tag moved. */
 static bool index_lists(struct guard_pin_run *run, struct guard_pin_site *site,
 			struct request_table *table)
 {
@@ -567,7 +568,7 @@ static bool index_lists(struct guard_pin_run *run, struct guard_pin_site *site,
 	for (i = 0; i < table->index_check_count; i++) {
 		check = &table->index_checks[i];
 		if (check->request == site->tag_request && strcmp(check->digest, site->ref.digest) == 0)
-			return check->listed;
+			return check->listed || check->failed;
 	}
 	grown = realloc(table->index_checks, (table->index_check_count + 1) * sizeof(*grown));
 	if (!grown)
@@ -583,7 +584,7 @@ static bool index_lists(struct guard_pin_run *run, struct guard_pin_site *site,
 		guard_log_warn("cannot check whether the index of '%s' lists %s: %s", site->text,
 			       site->ref.digest, check_err.message);
 	}
-	return check->listed;
+	return check->listed || check->failed;
 }
 
 /* --check --verify: the pin must exist. A pin that is neither the tag's
