@@ -29,20 +29,26 @@ static const char pin_help[] =
 	"\n"
 	"A PATH is a Dockerfile, a compose or Kubernetes YAML file, or a folder in\n"
 	"which every Dockerfile, Containerfile, *.Dockerfile, Dockerfile.*,\n"
-	"compose.yaml, compose.yml, docker-compose.yaml and docker-compose.yml is\n"
-	"pinned (.git is skipped). Without a PATH, ./Dockerfile is pinned.\n"
+	"compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, their\n"
+	".override.yaml and .override.yml forms, and every *.yaml or *.yml file\n"
+	"that is a Kubernetes manifest is pinned. The search skips .git and\n"
+	"node_modules folders, symbolic links and the scan.skip-paths globs of\n"
+	".guard.yaml. Without a PATH, ./Dockerfile is pinned.\n"
 	"\n"
 	"Options:\n"
 	"      --check               write nothing and contact no registry; list every\n"
 	"                            unpinned reference as FILE:LINE: REFERENCE\n"
 	"      --verify              with --check: also ask the registries that every\n"
-	"                            pinned digest exists and report moved tags\n"
+	"                            pinned digest exists and report tags that moved;\n"
+	"                            a pin of an entry of the tag's index (of the\n"
+	"                            --platform entry, when given) has not moved\n"
 	"      --diff                write nothing; print the changes as a unified diff\n"
 	"      --update              also re-resolve pinned references and replace\n"
 	"                            digests whose tag now points elsewhere\n"
 	"      --platform OS/ARCH[/VARIANT]\n"
 	"                            pin that platform's manifest instead of the\n"
-	"                            multi-platform index\n"
+	"                            multi-platform index; a tag that is a single\n"
+	"                            manifest for another platform fails (exit 4)\n"
 	"      --build-arg NAME=VALUE  value of a Dockerfile ARG (repeatable); NAME\n"
 	"                            alone takes the value from the environment\n"
 	"      --jobs N              registry look-ups in flight (1-256, default 8)\n"
@@ -280,6 +286,17 @@ struct request_table {
 	size_t cap;
 	size_t *slots;		/* open-addressing index of keys, SIZE_MAX = empty */
 	size_t slot_count;	/* a power of two, at least twice cap */
+	struct guard_registry *registry;	/* the client of the batch, for follow-up fetches */
+	struct index_check *index_checks;	/* --verify: pins looked up in their tag's index */
+	size_t index_check_count;
+};
+
+/* Whether a pinned digest is listed in the index its tag points to. */
+struct index_check {
+	size_t request;		/* the tag request */
+	char digest[GUARD_DIGEST_MAX];
+	bool listed;
+	bool failed;
 };
 
 static size_t key_hash(const char *key)
@@ -348,6 +365,8 @@ static void request_table_release(struct request_table *table)
 	free(table->slots);
 	free(table->refs);
 	free(table->requests);
+	free(table->index_checks);
+	guard_registry_free(table->registry);
 	memset(table, 0, sizeof(*table));
 }
 
@@ -382,8 +401,11 @@ static int plan_requests(struct guard_pin_run *run, struct request_table *table,
 		} else {
 			want_tag = site->pinnable || (run->update && site->pinned && site->ref.tag);
 		}
+		/* --verify compares the pin with the tag's own digest and, for
+		 * an index, with its entries (see decide_verify). */
 		if (want_tag) {
 			site->tag_request = find_or_add_request(table, &site->ref, false,
+								run->mode == GUARD_PIN_CHECK ? NULL :
 								run->platform, err);
 			if (site->tag_request == SIZE_MAX)
 				return -1;
@@ -408,18 +430,20 @@ static void show_resolve_progress(size_t done, size_t total, void *ctx)
 static int resolve(struct guard_pin_run *run, struct request_table *table,
 		   struct guard_error *err)
 {
-	struct guard_registry *registry = NULL;
+	struct guard_registry *registry;
 	uint64_t started;
 	int rc;
 
 	if (table->count == 0)
 		return 0;
-	if (guard_registry_new(&registry, &run->config.registry, err) < 0)
+	if (guard_registry_new(&table->registry, &run->config.registry, err) < 0)
 		return -1;
-	if (run->platform)
+	registry = table->registry;
+	if (run->platform && run->mode != GUARD_PIN_CHECK)
 		guard_log_warn_once("pin-platform",
-				    "--platform %s pins single-platform manifests; builds for other "
-				    "platforms will get the wrong architecture", run->platform);
+				    "--platform %s %s single-platform manifests, so builds for other "
+				    "platforms will get the wrong architecture", run->platform,
+				    run->mode == GUARD_PIN_DIFF ? "would pin" : "pins");
 	guard_log_progress("resolving image references: 0/%zu", table->count);
 	guard_registry_set_progress_fn(registry, show_resolve_progress, NULL);
 	started = guard_now_ms();
@@ -430,8 +454,58 @@ static int resolve(struct guard_pin_run *run, struct request_table *table,
 		       table->count, table->count == 1 ? "" : "s",
 		       (unsigned long long)(guard_now_ms() - started),
 		       (unsigned long long)guard_registry_request_count(registry));
-	guard_registry_free(registry);
 	return rc;
+}
+
+/* With --platform, the registry chooses no platform for a tag that points
+ * to a single manifest, so guard reads the manifest's config. An image for
+ * another platform fails the reference, as an index without the platform
+ * does. */
+static int check_single_platform(struct guard_pin_run *run, struct request_table *table,
+				 struct guard_error *err)
+{
+	size_t i;
+
+	if (!run->platform || run->mode == GUARD_PIN_CHECK)
+		return 0;
+	for (i = 0; i < table->count; i++) {
+		struct guard_resolve *r = &table->requests[i];
+		struct guard_error check_err = GUARD_ERROR_INIT;
+		char found[200];
+		char *name;
+		bool matches;
+
+		if (r->by_digest || !r->platform || r->status != 0 || r->from_index || r->is_index)
+			continue;
+		if (guard_pin_manifest_platform(table->registry, r->ref, r->digest, r->platform,
+						&matches, found, sizeof(found), &check_err) < 0) {
+			if (check_err.code == GUARD_ERR_INTERNAL) {
+				guard_error_copy(err, &check_err);
+				return -1;
+			}
+			r->status = -1;
+			guard_error_copy(&r->error, &check_err);
+			guard_error_prefix(&r->error, "cannot read the platform of %s", r->digest);
+			continue;
+		}
+		if (matches)
+			continue;
+		name = guard_ref_canonical(r->ref, true);
+		if (!name)
+			return guard_error_oom(err);
+		r->status = -1;
+		if (found[0])
+			guard_error_set(&r->error, GUARD_ERR_NOTFOUND,
+					"no %s image for '%s': the tag points to a single-platform "
+					"%s image, not to a multi-platform index", r->platform, name,
+					found);
+		else
+			guard_error_set(&r->error, GUARD_ERR_NOTFOUND,
+					"no %s image for '%s': the tag points to a single-platform "
+					"image whose config names no platform", r->platform, name);
+		free(name);
+	}
+	return 0;
 }
 
 static void site_fail(struct guard_pin_run *run, struct guard_pin_site *site,
@@ -443,11 +517,20 @@ static void site_fail(struct guard_pin_run *run, struct guard_pin_site *site,
 	guard_error_copy(&site->error, &request->error);
 	if (site->error.code == GUARD_OK)
 		site->error.code = GUARD_ERR_NETWORK;
-	if (!file->failed || site->error.code > file->error.code)
+	if (file->failed && site->error.code <= file->error.code)
+		return;
+	file->failed = true;
+	if (run->mode == GUARD_PIN_CHECK)
+		guard_error_set(&file->error, site->error.code, "cannot verify '%s' in '%s'",
+				site->text, file->path);
+	else if (run->mode == GUARD_PIN_DIFF)
+		guard_error_set(&file->error, site->error.code,
+				"'%s' is left out of the diff: '%s' could not be resolved",
+				file->path, site->text);
+	else
 		guard_error_set(&file->error, site->error.code,
 				"'%s' was left unchanged: '%s' could not be resolved",
 				file->path, site->text);
-	file->failed = true;
 }
 
 /* A file with a failed reference is not written, so its other references
@@ -464,14 +547,53 @@ static void undo_failed_files(struct guard_pin_run *run)
 			continue;
 		site->action = GUARD_PIN_ACTION_SKIPPED;
 		free(site->reason);
-		site->reason = strdup("the file was left unchanged because another reference failed");
+		site->reason = strdup(run->mode == GUARD_PIN_DIFF ?
+				      "the file is left out of the diff because another reference failed" :
+				      "the file was left unchanged because another reference failed");
 	}
 }
 
-/* --check --verify: the pin must exist; moved tags and single-platform
- * pins of multi-platform tags are reported without failing. */
+/* Looks up whether the index that a tag points to lists the site's digest
+ * (for --platform when given), once per tag and digest. An index that
+ * cannot be read counts as listing it, after a warning, because guard
+ * cannot tell that the tag moved. */
+static bool index_lists(struct guard_pin_run *run, struct guard_pin_site *site,
+			struct request_table *table)
+{
+	const struct guard_resolve *by_tag = &table->requests[site->tag_request];
+	struct guard_error check_err = GUARD_ERROR_INIT;
+	struct index_check *check, *grown;
+	size_t i;
+
+	for (i = 0; i < table->index_check_count; i++) {
+		check = &table->index_checks[i];
+		if (check->request == site->tag_request && strcmp(check->digest, site->ref.digest) == 0)
+			return check->listed || check->failed;
+	}
+	grown = realloc(table->index_checks, (table->index_check_count + 1) * sizeof(*grown));
+	if (!grown)
+		return false;
+	table->index_checks = grown;
+	check = &grown[table->index_check_count++];
+	memset(check, 0, sizeof(*check));
+	check->request = site->tag_request;
+	snprintf(check->digest, sizeof(check->digest), "%s", site->ref.digest);
+	if (guard_pin_index_lists(table->registry, by_tag->ref, by_tag->digest, site->ref.digest,
+				  run->platform, &check->listed, &check_err) < 0) {
+		check->failed = true;
+		guard_log_warn("cannot check whether the index of '%s' lists %s: %s", site->text,
+			       site->ref.digest, check_err.message);
+	}
+	return check->listed || check->failed;
+}
+
+/* --check --verify: the pin must exist. A pin that is neither the tag's
+ * digest nor an entry of the index the tag points to (the entry for
+ * --platform when given) is reported as moved, without failing, and a
+ * single-platform pin of a multi-platform tag gets a warning unless
+ * --platform asked for it. */
 static void decide_verify(struct guard_pin_run *run, struct guard_pin_site *site,
-			  const struct request_table *table)
+			  struct request_table *table)
 {
 	const struct guard_resolve *by_digest = &table->requests[site->digest_request];
 	const struct guard_resolve *by_tag = site->tag_request == SIZE_MAX ? NULL :
@@ -487,16 +609,17 @@ static void decide_verify(struct guard_pin_run *run, struct guard_pin_site *site
 				       by_tag->error.message);
 		return;
 	}
-	if (strcmp(by_tag->digest, site->ref.digest) != 0)
+	if (strcmp(by_tag->digest, site->ref.digest) != 0 &&
+	    !(by_tag->is_index && index_lists(run, site, table)))
 		snprintf(site->moved_to, sizeof(site->moved_to), "%s", by_tag->digest);
-	if (by_tag->is_index && !by_digest->is_index)
+	if (by_tag->is_index && !by_digest->is_index && !run->platform)
 		guard_log_warn("%s:%u: '%s' is pinned to a single-platform manifest but its tag "
 			       "is a multi-platform index; builds for other platforms will fail",
 			       run->files[site->file].path, site->line, site->text);
 }
 
 static void decide_site(struct guard_pin_run *run, struct guard_pin_site *site,
-			const struct request_table *table)
+			struct request_table *table)
 {
 	const struct guard_resolve *by_tag = site->tag_request == SIZE_MAX ? NULL :
 					     &table->requests[site->tag_request];
@@ -742,9 +865,13 @@ static void report_errors(const struct guard_pin_run *run)
 		if (!file->failed)
 			continue;
 		/* Registry failures were reported with their reference above. */
-		if (file->error.code >= GUARD_ERR_NOTFOUND && file->error.code <= GUARD_ERR_NETWORK)
-			guard_log_hint("'%s' was left unchanged", file->path);
-		else
+		if (file->error.code >= GUARD_ERR_NOTFOUND && file->error.code <= GUARD_ERR_NETWORK) {
+			/* --check writes nothing, so it prints no hint. */
+			if (run->mode == GUARD_PIN_DIFF)
+				guard_log_hint("'%s' is left out of the diff", file->path);
+			else if (run->mode == GUARD_PIN_WRITE)
+				guard_log_hint("'%s' was left unchanged", file->path);
+		} else
 			guard_log_error("%s", file->error.message);
 	}
 }
@@ -774,22 +901,35 @@ static bool has_findings(const struct guard_pin_run *run)
 	return false;
 }
 
+static bool output_to_file(const struct guard_pin_run *run)
+{
+	return run->opts.output && strcmp(run->opts.output, "-") != 0;
+}
+
+/* Writes the results to stdout, or to --output in one atomic replacement
+ * as the scan commands write their reports. */
 static int write_output(struct guard_pin_run *run, struct guard_error *err)
 {
-	void *handle = NULL;
+	char *text = NULL;
+	size_t len = 0;
 	FILE *out;
 	int rc;
 
-	if (guard_options_open_output(&run->opts, &handle, err) < 0)
-		return -1;
-	out = handle;
-	rc = guard_pin_output_write(run, out, err);
-	if (out != stdout) {
-		if (fclose(out) != 0 && rc == 0)
-			rc = guard_error_set(err, GUARD_ERR_IO, "cannot write '%s'", run->opts.output);
-	} else if (fflush(out) != 0 && rc == 0) {
-		rc = guard_error_set(err, GUARD_ERR_IO, "cannot write the results to stdout");
+	if (!output_to_file(run)) {
+		rc = guard_pin_output_write(run, stdout, err);
+		if (fflush(stdout) != 0 && rc == 0)
+			rc = guard_error_set(err, GUARD_ERR_IO, "cannot write the results to stdout");
+		return rc;
 	}
+	out = open_memstream(&text, &len);
+	if (!out)
+		return guard_error_oom(err);
+	rc = guard_pin_output_write(run, out, err);
+	if (fclose(out) != 0 && rc == 0)
+		rc = guard_error_oom(err);
+	if (rc == 0 && guard_write_output(run->opts.output, text ? text : "", len, err) < 0)
+		rc = guard_error_prefix(err, "cannot write the results");
+	free(text);
 	return rc;
 }
 
@@ -800,8 +940,15 @@ static int run_pin(struct guard_pin_run *run, struct guard_error *err)
 	size_t i;
 	int rc = -1;
 
+	/* An --output that cannot be written fails the run before any file
+	 * is rewritten, so that a failed run leaves every file as it was. */
+	if (output_to_file(run) && guard_check_output(run->opts.output, err) < 0) {
+		guard_error_prefix(err, "cannot write the results");
+		goto done;
+	}
 	if (guard_pin_files_load(run, err) < 0 || apply_ignore(run, err) < 0 ||
-	    plan_requests(run, &table, err) < 0 || resolve(run, &table, err) < 0)
+	    plan_requests(run, &table, err) < 0 || resolve(run, &table, err) < 0 ||
+	    check_single_platform(run, &table, err) < 0)
 		goto done;
 	for (i = 0; i < run->site_count; i++)
 		decide_site(run, &run->sites[i], &table);

@@ -13,7 +13,8 @@
  *   its line, with a warning. A build that passes the --build-arg ignores
  *   the default, so a digest there would not pin it. The digest after the
  *   reference pins the build that was described, and the warning states
- *   that a build without the override gets it too. */
+ *   that a build with another value gets that image too, because a
+ *   reference with a digest is pulled by its digest. */
 #include "dockerfile_int.h"
 
 #include <ctype.h>
@@ -747,8 +748,9 @@ static int choose_site(struct plan *p, struct guard_dockerfile_image *img, struc
 	img->insert_at = w->line_end;
 	if (override)
 		return set_text(&img->warning, p->err,
-				"the digest is for the --build-arg value of ARG '%s'; a build "
-				"without that --build-arg gets the same image", override);
+				"the digest was resolved with the --build-arg value of ARG '%s' and "
+				"decides the image, so a build with another value of '%s' still gets "
+				"this image", override, override);
 	for (size_t d = 0; d < w->x.dep_count; d++) {
 		if (shared(p, w->x.deps[d]))
 			return set_text(&img->warning, p->err,

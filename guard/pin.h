@@ -44,6 +44,7 @@ enum guard_pin_action {
 struct guard_pin_site {
 	size_t file;		/* index in run->files */
 	unsigned line, column;
+	unsigned edit_line;	/* the line of insert_at or digest_start: an ARG default's line */
 	const char *kind;	/* "from", "copy-from", "compose", "kubernetes", ... */
 	char *text;		/* as written */
 	char *expanded;		/* what is resolved (ARGs substituted); NULL if none */
@@ -110,8 +111,9 @@ void guard_pin_run_init(struct guard_pin_run *run);
 void guard_pin_run_release(struct guard_pin_run *run);
 
 /* Adds the files a PATH names: a file as it is, a folder searched for
- * Dockerfiles and compose files (skipping .git). A missing path is recorded
- * as a failed file, not returned as an error. */
+ * Dockerfiles, compose files and Kubernetes manifests (skipping .git,
+ * node_modules and scan.skip-paths). A missing path is recorded as a
+ * failed file, not returned as an error. */
 int guard_pin_files_add_path(struct guard_pin_run *run, const char *path,
 			     struct guard_error *err);
 
@@ -124,5 +126,21 @@ int guard_pin_output_write(const struct guard_pin_run *run, FILE *out,
 			   struct guard_error *err);
 
 const char *guard_pin_action_name(enum guard_pin_action action);
+
+struct guard_registry;
+
+/* Sets *listed when the index index_digest of ref's repository lists the
+ * manifest digest, for platform when platform is not NULL. */
+int guard_pin_index_lists(struct guard_registry *registry, const struct guard_ref *ref,
+			  const char *index_digest, const char *digest, const char *platform,
+			  bool *listed, struct guard_error *err);
+
+/* Reads the config of the single-platform manifest digest and sets
+ * *matches when its os, architecture and variant fit requested
+ * ("os/arch[/variant]"). platform receives what the config names
+ * ("os/arch[/variant]"), or "" when it names no os or architecture. */
+int guard_pin_manifest_platform(struct guard_registry *registry, const struct guard_ref *ref,
+				const char *digest, const char *requested, bool *matches,
+				char *platform, size_t size, struct guard_error *err);
 
 #endif

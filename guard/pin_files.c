@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "dockerfile.h"
+#include "glob.h"
 #include "log.h"
 #include "util.h"
 #include "yaml_refs.h"
@@ -28,8 +29,11 @@ static bool is_yaml_name(const char *name)
  * ignore file of a Dockerfile, not a Dockerfile. */
 static bool is_searched_name(const char *name, enum guard_pin_file_kind *kind)
 {
+	/* The files docker compose reads by default, overrides included. */
 	static const char *const compose[] = {
 		"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml",
+		"compose.override.yaml", "compose.override.yml",
+		"docker-compose.override.yaml", "docker-compose.override.yml",
 	};
 	size_t i;
 
@@ -47,8 +51,11 @@ static bool is_searched_name(const char *name, enum guard_pin_file_kind *kind)
 	       (guard_has_prefix(name, "Dockerfile.") && strlen(name) > strlen("Dockerfile."));
 }
 
+/* Adds a file to pin. data, when not NULL, is the content already read,
+ * and the run takes it over. */
 static int add_file(struct guard_pin_run *run, const char *path,
-		    enum guard_pin_file_kind kind, struct guard_error *err)
+		    enum guard_pin_file_kind kind, char *data, size_t len,
+		    struct guard_error *err)
 {
 	struct guard_pin_file *grown, *file;
 	char *real = realpath(path, NULL);
@@ -58,17 +65,20 @@ static int add_file(struct guard_pin_run *run, const char *path,
 	for (i = 0; real && i < run->file_count; i++) {
 		if (run->files[i].write_path && strcmp(run->files[i].write_path, real) == 0) {
 			free(real);
+			free(data);
 			return 0;
 		}
 	}
 	if (run->file_count >= GUARD_PIN_MAX_FILES) {
 		free(real);
+		free(data);
 		return guard_error_set(err, GUARD_ERR_LIMIT, "more than %d files to pin",
 				       GUARD_PIN_MAX_FILES);
 	}
 	grown = realloc(run->files, (run->file_count + 1) * sizeof(*grown));
 	if (!grown) {
 		free(real);
+		free(data);
 		return guard_error_oom(err);
 	}
 	run->files = grown;
@@ -77,8 +87,11 @@ static int add_file(struct guard_pin_run *run, const char *path,
 	file->path = strdup(path);
 	if (!file->path) {
 		free(real);
+		free(data);
 		return guard_error_oom(err);
 	}
+	file->data = data;
+	file->len = len;
 	file->write_path = real;
 	file->kind = kind;
 	file->content_kind = kind == GUARD_PIN_YAML ? "yaml" : "dockerfile";
@@ -139,10 +152,85 @@ oom:
 	return guard_error_oom(err);
 }
 
+/* Reports whether a YAML file found by a folder walk is a Kubernetes
+ * manifest: a document with top-level apiVersion and kind. Files that do
+ * not parse as YAML and templates (an image value with "{{" or "${") are
+ * not, and -v names them. On true, *data and *len take over the file's
+ * content. */
+static bool is_kubernetes_manifest(const char *path, char **data, size_t *len)
+{
+	struct guard_error read_err = GUARD_ERROR_INIT;
+	struct guard_yaml_refs refs;
+	char *text = NULL;
+	size_t text_len = 0, i;
+	bool found = false;
+
+	if (guard_read_file(path, GUARD_PIN_MAX_FILE_SIZE, &text, &text_len, &read_err) < 0) {
+		guard_log_info("skipping '%s': %s", path, read_err.message);
+		return false;
+	}
+	/* Most YAML files are not manifests: skip the parse when they cannot be. */
+	if (!memmem(text, text_len, "apiVersion", 10) || !memmem(text, text_len, "kind", 4)) {
+		free(text);
+		return false;
+	}
+	guard_yaml_refs_init(&refs);
+	if (guard_yaml_refs_find(&refs, path, text, text_len, &read_err) < 0) {
+		guard_log_info("skipping '%s': not valid YAML: %s", path, read_err.message);
+	} else if (refs.kind == GUARD_YAML_KUBERNETES) {
+		found = true;
+		for (i = 0; i < refs.count && found; i++) {
+			if (strstr(refs.items[i].text, "{{") || strstr(refs.items[i].text, "${")) {
+				guard_log_info("skipping '%s': image '%s' is a template", path,
+					       refs.items[i].text);
+				found = false;
+			}
+		}
+	}
+	guard_yaml_refs_release(&refs);
+	if (!found) {
+		free(text);
+		return false;
+	}
+	*data = text;
+	*len = text_len;
+	return true;
+}
+
+/* Reports whether a glob of scan.skip-paths matches relative, a path
+ * relative to the folder that was given. */
+static bool walk_skips(const struct guard_pin_run *run, const char *relative)
+{
+	const struct guard_string_list *globs = &run->config.scan.skip_paths;
+	size_t i;
+
+	for (i = 0; i < globs->count; i++)
+		if (guard_glob_match_path(globs->items[i], relative))
+			return true;
+	return false;
+}
+
+/* Adds a regular file that a walk found when its name or content makes it
+ * a file to pin. */
+static int add_found_file(struct guard_pin_run *run, const char *path, const char *name,
+			  struct guard_error *err)
+{
+	enum guard_pin_file_kind kind;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (is_searched_name(name, &kind))
+		return add_file(run, path, kind, NULL, 0, err);
+	if (is_yaml_name(name) && is_kubernetes_manifest(path, &data, &len))
+		return add_file(run, path, GUARD_PIN_YAML, data, len, err);
+	return 0;
+}
+
 /* Walks a folder without following symlinks, so that a link cannot lead
- * the search out of the tree or round in a loop. */
-static int walk_folder(struct guard_pin_run *run, const char *dir, int depth,
-		       struct guard_error *err)
+ * the search out of the tree or round in a loop. relative is dir's path
+ * below the folder that was given ("" for that folder). */
+static int walk_folder(struct guard_pin_run *run, const char *dir, const char *relative,
+		       int depth, struct guard_error *err)
 {
 	char **names = NULL;
 	size_t count = 0, i;
@@ -153,21 +241,25 @@ static int walk_folder(struct guard_pin_run *run, const char *dir, int depth,
 	if (list_folder(dir, &names, &count, err) < 0)
 		return -1;
 	for (i = 0; i < count && rc == 0; i++) {
-		enum guard_pin_file_kind kind;
 		char *path = guard_path_join(dir, names[i]);
+		char *child = guard_path_join(relative, names[i]);
 		struct stat st;
 
-		if (!path) {
+		if (!path || !child) {
+			free(path);
+			free(child);
 			rc = guard_error_oom(err);
 			break;
 		}
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && strcmp(names[i], ".git") != 0)
-				rc = walk_folder(run, path, depth + 1, err);
-			else if (S_ISREG(st.st_mode) && is_searched_name(names[i], &kind))
-				rc = add_file(run, path, kind, err);
+		if (lstat(path, &st) == 0 && !walk_skips(run, child)) {
+			if (S_ISDIR(st.st_mode) && strcmp(names[i], ".git") != 0 &&
+			    strcmp(names[i], "node_modules") != 0)
+				rc = walk_folder(run, path, child, depth + 1, err);
+			else if (S_ISREG(st.st_mode))
+				rc = add_found_file(run, path, names[i], err);
 		}
 		free(path);
+		free(child);
 	}
 	for (i = 0; i < count; i++)
 		free(names[i]);
@@ -183,14 +275,15 @@ int guard_pin_files_add_path(struct guard_pin_run *run, const char *path,
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		size_t before = run->file_count;
 
-		if (walk_folder(run, path, 0, err) < 0)
+		if (walk_folder(run, path, "", 0, err) < 0)
 			return -1;
 		if (run->file_count == before)
-			guard_log_warn("no Dockerfile or compose file found in '%s'", path);
+			guard_log_warn("no Dockerfile, compose file or Kubernetes manifest found in '%s'",
+				       path);
 		return 0;
 	}
 	return add_file(run, path, is_yaml_name(guard_path_base(path)) ? GUARD_PIN_YAML :
-		       GUARD_PIN_DOCKERFILE, err);
+		       GUARD_PIN_DOCKERFILE, NULL, 0, err);
 }
 
 static struct guard_pin_site *new_site(struct guard_pin_run *run, size_t file,
@@ -245,9 +338,50 @@ static char *dup_or_null(const char *s, bool *oom)
 	return copy;
 }
 
+/* The byte offsets at which the lines of a file start, to turn an
+ * offset into a line number. */
+struct line_starts {
+	size_t *offsets;
+	size_t count;
+};
+
+static int line_starts_build(struct line_starts *lines, const char *data, size_t len,
+			     struct guard_error *err)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += data[i] == '\n';
+	lines->offsets = malloc(n * sizeof(*lines->offsets));
+	if (!lines->offsets)
+		return guard_error_oom(err);
+	lines->offsets[0] = 0;
+	lines->count = 1;
+	for (i = 0; i < len; i++)
+		if (data[i] == '\n')
+			lines->offsets[lines->count++] = i + 1;
+	return 0;
+}
+
+/* Returns the 1-based line that contains offset. */
+static unsigned line_of(const struct line_starts *lines, size_t offset)
+{
+	size_t low = 0, high = lines->count;
+
+	while (high - low > 1) {
+		size_t mid = low + (high - low) / 2;
+
+		if (lines->offsets[mid] <= offset)
+			low = mid;
+		else
+			high = mid;
+	}
+	return (unsigned)(low + 1);
+}
+
 static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 				 const struct guard_dockerfile_image *image,
-				 struct guard_error *err)
+				 const struct line_starts *lines, struct guard_error *err)
 {
 	struct guard_pin_site *site = new_site(run, index, err);
 	bool oom = false;
@@ -256,6 +390,7 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 		return -1;
 	site->line = image->line;
 	site->column = image->column;
+	site->edit_line = image->line;
 	site->kind = guard_dockerfile_ref_kind_name(image->kind);
 	site->text = dup_or_null(image->written ? image->written : "", &oom);
 	site->expanded = dup_or_null(image->expanded, &oom);
@@ -268,6 +403,7 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 	case GUARD_DOCKERFILE_PIN:
 		site->pinnable = true;
 		site->insert_at = image->insert_at;
+		site->edit_line = line_of(lines, image->insert_at);
 		site->add_latest = image->add_latest;
 		site->duplicate = image->duplicate;
 		break;
@@ -275,6 +411,8 @@ static int load_dockerfile_image(struct guard_pin_run *run, size_t index,
 		site->pinned = true;
 		site->digest_start = image->digest_start;
 		site->digest_end = image->digest_end;
+		if (image->digest_start != SIZE_MAX)
+			site->edit_line = line_of(lines, image->digest_start);
 		break;
 	case GUARD_DOCKERFILE_SKIP:
 		site->action = GUARD_PIN_ACTION_SKIPPED;
@@ -294,6 +432,7 @@ static int load_dockerfile(struct guard_pin_run *run, size_t index, struct guard
 	struct guard_pin_file *file = &run->files[index];
 	struct guard_dockerfile_options options = { 0 };
 	struct guard_dockerfile *df = NULL;
+	struct line_starts lines = { 0 };
 	size_t i;
 	int rc = 0;
 
@@ -304,8 +443,10 @@ static int load_dockerfile(struct guard_pin_run *run, size_t index, struct guard
 		return -1;
 	for (i = 0; i < df->warning_count; i++)
 		guard_log_warn("%s", df->warnings[i]);
+	rc = line_starts_build(&lines, file->data, file->len, err);
 	for (i = 0; i < df->image_count && rc == 0; i++)
-		rc = load_dockerfile_image(run, index, &df->images[i], err);
+		rc = load_dockerfile_image(run, index, &df->images[i], &lines, err);
+	free(lines.offsets);
 	guard_dockerfile_free(df);
 	return rc;
 }
@@ -321,6 +462,7 @@ static int load_yaml_ref(struct guard_pin_run *run, size_t index, const char *ki
 		return -1;
 	site->line = (unsigned)ref->line;
 	site->column = (unsigned)ref->column;
+	site->edit_line = site->line;
 	site->kind = kind;
 	site->text = dup_or_null(ref->text, &oom);
 	site->reason = dup_or_null(ref->skip_reason, &oom);
@@ -401,7 +543,7 @@ int guard_pin_files_load(struct guard_pin_run *run, struct guard_error *err)
 
 		if (file->failed)
 			continue;
-		if (guard_read_file(file->path, GUARD_PIN_MAX_FILE_SIZE, &file->data, &file->len,
+		if (!file->data && guard_read_file(file->path, GUARD_PIN_MAX_FILE_SIZE, &file->data, &file->len,
 				    &file_err) < 0) {
 			file->failed = true;
 			guard_error_copy(&file->error, &file_err);

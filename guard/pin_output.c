@@ -84,13 +84,15 @@ static void print_write_site(const struct guard_pin_run *run, const struct guard
 	const char *verb = run->mode == GUARD_PIN_DIFF ? "would pin" : "pinned";
 
 	switch (site->action) {
+	/* The line is where the bytes change: for FROM ${BASE}, the line of
+	 * ARG BASE=... */
 	case GUARD_PIN_ACTION_PINNED:
-		fprintf(out, "%s:%u: %s %s%s@%s\n", path, site->line, verb, shown(site),
+		fprintf(out, "%s:%u: %s %s%s@%s\n", path, site->edit_line, verb, shown(site),
 			site->add_latest ? ":latest" : "", site->digest);
 		break;
 	case GUARD_PIN_ACTION_UPDATED:
 		/* The reference up to its old digest, which the line shows next. */
-		fprintf(out, "%s:%u: %s %.*s: %s -> %s\n", path, site->line,
+		fprintf(out, "%s:%u: %s %.*s: %s -> %s\n", path, site->edit_line,
 			run->mode == GUARD_PIN_DIFF ? "would update" : "updated",
 			(int)strcspn(shown(site), "@"), shown(site), site->previous, site->digest);
 		break;
@@ -164,6 +166,8 @@ static json_t *site_json(const struct guard_pin_run *run, const struct guard_pin
 
 	if (!obj)
 		return NULL;
+	if (site->action == GUARD_PIN_ACTION_PINNED || site->action == GUARD_PIN_ACTION_UPDATED)
+		json_object_set_new(obj, "edit_line", json_integer((json_int_t)site->edit_line));
 	if (site->previous[0])
 		json_object_set_new(obj, "previous_digest", json_string(site->previous));
 	if (site->moved_to[0])

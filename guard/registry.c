@@ -91,6 +91,7 @@ struct job {
 	char digest[GUARD_DIGEST_MAX];
 	char media_type[128];
 	bool is_index;
+	bool from_index;	/* digest was chosen from the index by platform */
 
 	struct guard_buf *body_out;	/* JOB_MANIFEST */
 	int64_t blob_size;		/* JOB_BLOB, -1 when unknown */
@@ -1011,7 +1012,26 @@ static bool platform_split(const char *platform, char *os, char *arch, char *var
 	return arch[0] != '\0';
 }
 
-static bool platform_matches(json_t *entry, const char *os, const char *arch, const char *variant)
+bool guard_registry_platform_matches(const char *platform, const char *os, const char *arch,
+				     const char *variant)
+{
+	char want_os[64], want_arch[64], want_variant[64];
+
+	if (!os || !arch || !platform_split(platform, want_os, want_arch, want_variant,
+					    sizeof(want_os)))
+		return false;
+	if (strcmp(os, want_os) != 0 || strcmp(arch, want_arch) != 0)
+		return false;
+	if (!want_variant[0])
+		return true;
+	if (variant && strcmp(variant, want_variant) == 0)
+		return true;
+	/* arm64 and arm64/v8 name the same platform. */
+	return strcmp(want_arch, "arm64") == 0 && strcmp(want_variant, "v8") == 0 &&
+	       (!variant || !*variant);
+}
+
+static bool platform_matches(json_t *entry, const char *platform)
 {
 	json_t *p = json_object_get(entry, "platform");
 	const char *e_os = json_string_value(json_object_get(p, "os"));
@@ -1024,14 +1044,7 @@ static bool platform_matches(json_t *entry, const char *os, const char *arch, co
 		return false;
 	if (strcmp(e_os, "unknown") == 0 && strcmp(e_arch, "unknown") == 0)
 		return false;
-	if (strcmp(e_os, os) != 0 || strcmp(e_arch, arch) != 0)
-		return false;
-	if (!variant[0])
-		return true;
-	if (e_variant && strcmp(e_variant, variant) == 0)
-		return true;
-	/* arm64 and arm64/v8 name the same platform. */
-	return strcmp(arch, "arm64") == 0 && strcmp(variant, "v8") == 0 && (!e_variant || !*e_variant);
+	return guard_registry_platform_matches(platform, e_os, e_arch, e_variant);
 }
 
 static void select_platform(struct job *job, json_t *root)
@@ -1050,11 +1063,12 @@ static void select_platform(struct job *job, json_t *root)
 		const char *digest = json_string_value(json_object_get(entry, "digest"));
 		const char *type = json_string_value(json_object_get(entry, "mediaType"));
 
-		if (!platform_matches(entry, os, arch, variant) || !digest || !guard_digest_valid(digest))
+		if (!platform_matches(entry, job->platform) || !digest || !guard_digest_valid(digest))
 			continue;
 		copy_text(job->digest, sizeof(job->digest), digest);
 		copy_text(job->media_type, sizeof(job->media_type), type ? type : "");
 		job->is_index = media_is_index(job->media_type);
+		job->from_index = true;
 		job_finish_ok(job);
 		return;
 	}
@@ -1303,6 +1317,7 @@ static void resolve_copy_result(struct guard_resolve *r, const struct job *job)
 	memcpy(r->digest, job->digest, sizeof(r->digest));
 	memcpy(r->media_type, job->media_type, sizeof(r->media_type));
 	r->is_index = job->is_index;
+	r->from_index = job->from_index;
 }
 
 static void resolve_job_start(struct guard_registry *reg, struct job *job,

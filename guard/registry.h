@@ -29,6 +29,7 @@ struct guard_resolve {
 	char digest[GUARD_DIGEST_MAX];	/* what the tag points to (or the platform child) */
 	char media_type[128];
 	bool is_index;			/* the tag points to an index or manifest list */
+	bool from_index;		/* digest is the platform's entry of the tag's index */
 };
 
 /* Creates a client. Settings (mirrors, insecure hosts, CA files) are copied.
@@ -82,6 +83,13 @@ typedef void (*guard_resolve_progress_fn)(size_t done, size_t total, void *ctx);
  * NULL turns it off. */
 void guard_registry_set_progress_fn(struct guard_registry *registry,
 				    guard_resolve_progress_fn fn, void *ctx);
+
+/* Reports whether platform ("os/arch[/variant]") names an image of os,
+ * arch and variant (NULL or "" when the image names none). A platform
+ * without a variant matches every variant, and arm64/v8 matches an arm64
+ * image without a variant. */
+bool guard_registry_platform_matches(const char *platform, const char *os, const char *arch,
+				     const char *variant);
 
 /* Number of HTTP requests made so far, for benchmarks and -v summaries. */
 uint64_t guard_registry_request_count(const struct guard_registry *registry);

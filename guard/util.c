@@ -231,6 +231,48 @@ int guard_write_output(const char *path, const void *data, size_t len,
 	return 0;
 }
 
+int guard_check_output(const char *path, struct guard_error *err)
+{
+	struct stat st;
+	char *target = NULL, *copy, *tmp;
+	const char *file = path;
+	int fd, saved;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			return guard_error_set(err, GUARD_ERR_IO, "cannot write '%s': it is a folder",
+					       path);
+		if (access(path, W_OK) < 0)
+			return guard_error_set(err, GUARD_ERR_IO, "cannot write '%s': %s", path,
+					       strerror(errno));
+		return 0;
+	}
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		target = realpath(path, NULL);
+		if (target)
+			file = target;
+	}
+	copy = strdup(file);
+	tmp = copy ? guard_path_join(dirname(copy), ".guard-check-XXXXXX") : NULL;
+	free(copy);
+	if (!tmp) {
+		free(target);
+		return guard_error_oom(err);
+	}
+	fd = mkstemp(tmp);
+	saved = errno;
+	free(target);
+	if (fd < 0) {
+		free(tmp);
+		return guard_error_set(err, GUARD_ERR_IO,
+				       "cannot create a file beside '%s': %s", path, strerror(saved));
+	}
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	return 0;
+}
+
 static int write_atomic_regular(const char *path, const void *data, size_t len,
 				struct guard_error *err)
 {

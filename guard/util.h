@@ -41,6 +41,13 @@ int guard_write_atomic(const char *path, const void *data, size_t len,
 int guard_write_output(const char *path, const void *data, size_t len,
 		       struct guard_error *err);
 
+/* Checks that guard_write_output can write path now, without changing it:
+ * a temporary file is created and removed in the folder that would receive
+ * it (the target's folder for a symbolic link), or a device, FIFO or
+ * socket must be writable. Lets a command fail before it changes other
+ * files. */
+int guard_check_output(const char *path, struct guard_error *err);
+
 /* Returns a newly allocated "dir/name" (or name alone when dir is empty or
  * "."), or NULL on OOM. */
 char *guard_path_join(const char *dir, const char *name);

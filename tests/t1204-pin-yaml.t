@@ -95,15 +95,19 @@ ok $? "kubernetes: only the image scalars changed, in every document"
 "$GUARD" pin --check deploy.yml compose.yaml > out 2> err
 is_rc $? 0 "pinned YAML files pass --check"
 
-# Folders: compose files by name; other YAML files are not picked up there.
+# Folders: compose files by name, Kubernetes manifests by content; other
+# YAML files are not picked up there.
 mkdir -p tree/sub tree/.git
 printf 'services:\n  a:\n    image: nginx:1.27\n' > tree/sub/docker-compose.yml
 printf 'FROM nginx:1.27\n' > tree/.git/Dockerfile
 cp deploy.yml tree/other.yaml
 sed -i "s/@sha256:[0-9a-f]*//" tree/other.yaml
+printf 'services:\n  a:\n    image: nginx:1.27\n' > tree/sub/not-compose.yaml
 "$GUARD" pin --check tree > out 2> err
 is_rc $? 1 "folder --check exits 1"
-is "$(cat out)" "tree/sub/docker-compose.yml:3: nginx:1.27" "folder: compose found, .git and other YAML skipped"
+is "$(cat out)" "$(printf '%s\n' tree/other.yaml:9:\ busybox:1.36 tree/other.yaml:11:\ nginx:1.27 \
+	tree/other.yaml:24:\ busybox:1.36 tree/sub/docker-compose.yml:3:\ nginx:1.27)" \
+	"folder: compose and manifest found, .git and other YAML skipped"
 
 printf 'services:\n  web:\n    image: "nginx\n' > broken.yaml
 "$GUARD" pin --check broken.yaml > out 2> err

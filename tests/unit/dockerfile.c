@@ -566,8 +566,9 @@ static void test_warnings(void)
 	df = must_parse("ARG BASE=python:3.12\nFROM $BASE\n", args_py313);
 	if (df) {
 		TAP_IS_STR(df->images[0].warning,
-			   "the digest is for the --build-arg value of ARG 'BASE'; a build without "
-			   "that --build-arg gets the same image",
+			   "the digest was resolved with the --build-arg value of ARG 'BASE' and "
+			   "decides the image, so a build with another value of 'BASE' still gets "
+			   "this image",
 			   "override warns");
 		guard_dockerfile_free(df);
 	}
