@@ -141,9 +141,9 @@ static void pack_close(struct pack *p)
 }
 
 /* Maps and checks one index and its pack's header. Returns 1 when the pack
- * is usable, 0 when it is left to libgit2 (*why then names the damage, or
+ * is usable, 0 when it is left to libgit2 (*damage then names it, or
  * is NULL for an index of another version), -1 on a system error. */
-static int pack_load(struct pack *p, const char *idx_path, const char **why,
+static int pack_load(struct pack *p, const char *idx_path, const char **damage,
 		     struct guard_error *err)
 {
 	unsigned char head[12];
@@ -154,11 +154,11 @@ static int pack_load(struct pack *p, const char *idx_path, const char **why,
 
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
-	*why = "it cannot be opened";
+	*damage = "it cannot be opened";
 	fd = open(idx_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	*why = "it is shorter than its header";
+	*damage = "it is shorter than its header";
 	if (fstat(fd, &st) < 0 || st.st_size < IDX_HEADER + IDX_FANOUT + 2 * ID_SIZE) {
 		close(fd);
 		return 0;
@@ -171,10 +171,10 @@ static int pack_load(struct pack *p, const char *idx_path, const char **why,
 		return 0;
 	}
 	/* Version 1 has no header and starts with the fanout table. */
-	*why = memcmp(p->idx, "\377tOc", 4) == 0 ? "its version is not 2" : NULL;
+	*damage = memcmp(p->idx, "\377tOc", 4) == 0 ? "its version is not 2" : NULL;
 	if (memcmp(p->idx, "\377tOc", 4) != 0 || be32(p->idx + 4) != 2)
 		goto unusable;
-	*why = "its fanout table is not in order";
+	*damage = "its fanout table is not in order";
 	p->fanout = p->idx + IDX_HEADER;
 	for (i = 0; i < 256; i++) {
 		n = be32(p->fanout + 4 * i);
@@ -183,7 +183,7 @@ static int pack_load(struct pack *p, const char *idx_path, const char **why,
 		prev = n;
 	}
 	p->count = prev;
-	*why = "its size does not match its object count";
+	*damage = "its size does not match its object count";
 	need = IDX_HEADER + IDX_FANOUT + (size_t)p->count * (ID_SIZE + 4 + 4) + 2 * ID_SIZE;
 	if (need > p->idx_size || (p->idx_size - need) % 8 != 0)
 		goto unusable;
@@ -199,17 +199,17 @@ static int pack_load(struct pack *p, const char *idx_path, const char **why,
 	}
 	memcpy(p->path, idx_path, len - 4);
 	memcpy(p->path + len - 4, ".pack", 6);
-	*why = "its pack file is missing";
+	*damage = "its pack file is missing";
 	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
 	if (p->fd < 0 || fstat(p->fd, &st) < 0)
 		goto unusable;
-	*why = "its pack file has a damaged header or another object count";
+	*damage = "its pack file has a damaged header or another object count";
 	if (st.st_size < 12 + ID_SIZE || pread(p->fd, head, sizeof(head), 0) != (ssize_t)sizeof(head) ||
 	    memcmp(head, "PACK", 4) != 0 || (be32(head + 4) != 2 && be32(head + 4) != 3) ||
 	    be32(head + 8) != p->count)
 		goto unusable;
 	p->size = (uint64_t)st.st_size;
-	*why = NULL;
+	*damage = NULL;
 	return 1;
 unusable:
 	pack_close(p);
@@ -255,7 +255,7 @@ int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct gu
 	struct guard_buf path;
 	struct dirent *de;
 	size_t cap = 0, len;
-	const char *why;
+	const char *damage;
 	DIR *dir = NULL;
 	void *grown;
 	int rc = -1, ok;
@@ -282,14 +282,14 @@ int guard_odb_open_folder(struct guard_odb **out, const char *objects, struct gu
 		guard_buf_truncate(&path, 0);
 		if (guard_buf_printf(&path, err, "%s/pack/%s", objects, de->d_name) < 0)
 			goto out;
-		ok = pack_load(&odb->packs[odb->count], path.data, &why, err);
+		ok = pack_load(&odb->packs[odb->count], path.data, &damage, err);
 		if (ok < 0)
 			goto out;
 		if (ok)
 			odb->count++;
-		else if (why && !odb->unusable &&
+		else if (damage && !odb->unusable &&
 			 asprintf(&odb->unusable, "the pack index '%s' was left out because %s",
-				  path.data, why) < 0)
+				  path.data, damage) < 0)
 			odb->unusable = NULL;
 	}
 	*out = odb;
@@ -506,11 +506,11 @@ static void cache_put(struct guard_odb_reader *r, uint64_t key, uint64_t end,
 	}
 }
 
-static int corrupt(const struct pack *p, uint64_t off, const char *what, struct guard_error *err)
+static int corrupt(const struct pack *p, uint64_t off, const char *fault, struct guard_error *err)
 {
 	return guard_error_set(err, GUARD_ERR_PARSE, "pack file '%s' is malformed at offset %llu: %s; "
 			       "run 'git fsck' to check the repository", p->path,
-			       (unsigned long long)off, what);
+			       (unsigned long long)off, fault);
 }
 
 /* Makes bytes from off on available, reading about want of them unless the
@@ -677,42 +677,62 @@ static int varint(const unsigned char **p, const unsigned char *end, uint64_t *o
 	return 0;
 }
 
+/* One delta instruction: a copy of size bytes from the base at off, or an
+ * insert of size bytes that follow the instruction (data). */
+struct delta_op {
+	uint64_t off, size;
+	const unsigned char *data;	/* NULL for a copy */
+};
+
+/* Decodes the instruction at *ops and moves past it. Returns 0, or -1 when
+ * it is malformed or reaches past end or past a base of base_size bytes. */
+static int delta_next(const unsigned char **ops, const unsigned char *end, uint64_t base_size,
+		      struct delta_op *op)
+{
+	const unsigned char *p = *ops;
+	unsigned char code = *p++;
+	int bit;
+
+	memset(op, 0, sizeof(*op));
+	if (code & 0x80) {
+		/* Bits 0 to 3 select the offset bytes that follow and bits 4
+		 * to 6 the size bytes. A size of 0 means 0x10000. */
+		for (bit = 0; bit < 7; bit++) {
+			if (!(code & (1u << bit)))
+				continue;
+			if (p >= end)
+				return -1;
+			if (bit < 4)
+				op->off |= (uint64_t)*p++ << (8 * bit);
+			else
+				op->size |= (uint64_t)*p++ << (8 * (bit - 4));
+		}
+		if (op->size == 0)
+			op->size = 0x10000;
+		if (op->off > base_size || op->size > base_size - op->off)
+			return -1;
+	} else {
+		if (code == 0 || code > end - p)
+			return -1;
+		op->size = code;
+		op->data = p;
+		p += code;
+	}
+	*ops = p;
+	return 0;
+}
+
 /* Returns how many bytes the instructions at ops would make on a base of
  * base_size bytes, or UINT64_MAX when they are malformed. */
 static uint64_t delta_length(const unsigned char *ops, const unsigned char *end, uint64_t base_size)
 {
-	uint64_t total = 0, cp_off, cp_size;
-	unsigned char op;
-	int bit;
+	struct delta_op op;
+	uint64_t total = 0;
 
 	while (ops < end) {
-		op = *ops++;
-		if (op & 0x80) {
-			cp_off = 0;
-			cp_size = 0;
-			for (bit = 0; bit < 7; bit++) {
-				if (!(op & (1u << bit)))
-					continue;
-				if (ops >= end)
-					return UINT64_MAX;
-				if (bit < 4)
-					cp_off |= (uint64_t)*ops++ << (8 * bit);
-				else
-					cp_size |= (uint64_t)*ops++ << (8 * (bit - 4));
-			}
-			if (cp_size == 0)
-				cp_size = 0x10000;
-			if (cp_off > base_size || cp_size > base_size - cp_off)
-				return UINT64_MAX;
-			total += cp_size;
-		} else if (op) {
-			if (op > end - ops)
-				return UINT64_MAX;
-			ops += op;
-			total += op;
-		} else {
+		if (delta_next(&ops, end, base_size, &op) < 0)
 			return UINT64_MAX;
-		}
+		total += op.size;
 	}
 	return total;
 }
@@ -723,45 +743,13 @@ static int delta_apply(const struct guard_git_object *base, const unsigned char 
 		       const unsigned char *end, struct guard_git_object *out)
 {
 	unsigned char *q = out->data, *qend = out->data + out->size;
-	uint64_t cp_off, cp_size;
-	unsigned char op;
-	int bit;
+	struct delta_op op;
 
 	while (ops < end) {
-		op = *ops++;
-		if (op & 0x80) {
-			cp_off = 0;
-			cp_size = 0;
-			for (bit = 0; bit < 4; bit++) {
-				if (!(op & (1u << bit)))
-					continue;
-				if (ops >= end)
-					return -1;
-				cp_off |= (uint64_t)*ops++ << (8 * bit);
-			}
-			for (bit = 0; bit < 3; bit++) {
-				if (!(op & (0x10u << bit)))
-					continue;
-				if (ops >= end)
-					return -1;
-				cp_size |= (uint64_t)*ops++ << (8 * bit);
-			}
-			if (cp_size == 0)
-				cp_size = 0x10000;
-			if (cp_off > base->size || cp_size > base->size - cp_off ||
-			    cp_size > (uint64_t)(qend - q))
-				return -1;
-			memcpy(q, base->data + cp_off, (size_t)cp_size);
-			q += cp_size;
-		} else if (op) {
-			if (op > end - ops || op > qend - q)
-				return -1;
-			memcpy(q, ops, op);
-			q += op;
-			ops += op;
-		} else {
+		if (delta_next(&ops, end, base->size, &op) < 0 || op.size > (uint64_t)(qend - q))
 			return -1;
-		}
+		memcpy(q, op.data ? op.data : base->data + op.off, (size_t)op.size);
+		q += op.size;
 	}
 	return q == qend ? 0 : -1;
 }

@@ -65,7 +65,7 @@ void guard_odb_reader_free(struct guard_odb_reader *reader);
  * Returns -1 with err set: GUARD_ERR_IO for a missing object,
  * GUARD_ERR_PARSE for a malformed pack or an object that does not match
  * its id, GUARD_ERR_LIMIT for a delta base over the larger of max_size and
- * GUARD_ODB_OBJECT_MAX. keep asks the reader to cache the result, for
+ * GUARD_ODB_OBJECT_MAX. With keep, the reader caches the result, for
  * objects likely to be read again or to be the base of later deltas. */
 int guard_odb_read(struct guard_odb_reader *reader, const git_oid *id, uint64_t max_size,
 		   bool keep, struct guard_git_object **out, uint64_t *size,

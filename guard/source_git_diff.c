@@ -9,8 +9,8 @@
 #include "source_git_impl.h"
 #include "util.h"
 
-/* Trees larger than this are not read. An entry takes about 40 bytes, so
- * this allows well over a million entries in one folder. */
+/* Trees larger than this are not read. An entry takes a mode, a name and a
+ * 20-byte id (about 40 bytes), so this allows over a million entries. */
 #define TREE_MAX (64ull * 1024 * 1024)
 
 /* Trees deeper than this are rejected rather than recursed into. */

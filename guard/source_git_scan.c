@@ -20,7 +20,7 @@
 #define JOBS_MAX 8
 
 /* The delta base cache of each scanning thread. Most blobs in a pack are
- * stored whole, so this is smaller than the walk's. */
+ * stored whole, so these threads need less cache than the walk. */
 #define SCAN_CACHE_BYTES (2u * 1024u * 1024u)
 
 /* Blobs are queued in chunks that never move, so that workers read them

@@ -1,7 +1,7 @@
 /* Reads the objects whose ids come on stdin (one per line) with guard's
  * pack reader and checks each against its id by hashing it again. Prints
  * one "ID TYPE SIZE" line per object, "ID too-large SIZE" when it is over
- * the cap given as the first argument, or "ID error: MESSAGE"; exits 1
+ * the cap given as the first argument, or "ID error: MESSAGE". Exits 1
  * when any object failed or did not match its id. Run inside the
  * repository. The second argument, when given, is the cache size in bytes. */
 #include <git2.h>
